@@ -1,0 +1,81 @@
+// Builds the Express application: middleware, routers, docs and the error
+// handler. It never listens; src/server.ts does, and tests use it directly.
+import { randomUUID } from 'node:crypto';
+import cors from 'cors';
+import express, { type Express } from 'express';
+import helmet from 'helmet';
+import { pinoHttp } from 'pino-http';
+import { config as defaultConfig, type Config } from './config';
+import { Api } from './http/api';
+import { docsRouter } from './http/docs';
+import { errorHandler, notFoundHandler } from './http/error-handler';
+import { authRateLimiter } from './http/rate-limit';
+import { logger } from './lib/logger';
+import { registerAuthRoutes } from './modules/auth/auth.router';
+import { registerHealthRoutes } from './modules/health/health.router';
+import { registerUserRoutes } from './modules/users/users.router';
+
+const REQUEST_ID = /^[\w.:-]{1,100}$/;
+
+export interface AppOptions {
+  config?: Config;
+}
+
+export function createApp({ config = defaultConfig }: AppOptions = {}): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', config.trustProxy);
+  app.set('query parser', 'simple');
+
+  app.use(
+    pinoHttp({
+      logger,
+      genReqId: (req, res) => {
+        const incoming = req.headers['x-request-id'];
+        const id = typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : randomUUID();
+        res.setHeader('x-request-id', id);
+        return id;
+      },
+      serializers: {
+        req: (req: { id: string; method: string; url: string }) => ({ id: req.id, method: req.method, url: req.url }),
+        res: (res: { statusCode: number }) => ({ status: res.statusCode }),
+      },
+      customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info'),
+    }),
+  );
+  app.use(
+    helmet({
+      // Swagger UI needs inline styles and its own scripts on /docs.
+      contentSecurityPolicy: {
+        directives: {
+          'script-src': ["'self'", "'unsafe-inline'"],
+          'img-src': ["'self'", 'data:', 'https:'],
+          // Local http origins (Swagger UI on localhost) must not be forced to https.
+          'upgrade-insecure-requests': null,
+        },
+      },
+      crossOriginResourcePolicy: { policy: 'cross-origin' },
+    }),
+  );
+  app.use(
+    cors({
+      origin: config.corsOrigins,
+      exposedHeaders: ['x-request-id', 'Retry-After'],
+      allowedHeaders: ['Authorization', 'Content-Type', 'Idempotency-Key', 'x-request-id'],
+      maxAge: 600,
+    }),
+  );
+  app.use(express.json({ limit: '1mb', type: ['application/json', 'application/*+json'] }));
+
+  const api = new Api();
+  const rateLimit = authRateLimiter(config.auth.rateLimitPerMinute);
+  registerHealthRoutes(api);
+  registerAuthRoutes(api, rateLimit);
+  registerUserRoutes(api);
+  app.use(api.finish());
+  app.use(docsRouter(api));
+
+  app.use(notFoundHandler);
+  app.use(errorHandler);
+  return app;
+}

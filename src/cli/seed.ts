@@ -1,0 +1,38 @@
+// Demo data: the catalog and a staff account. Safe to run again: existing
+// products (by name) and an existing admin are left as they are.
+import { db } from '../lib/db';
+import { config } from '../config';
+import { hashPassword } from '../lib/password';
+import { logger } from '../lib/logger';
+import { demoCatalog } from './demo-catalog';
+
+export async function seedDemoData(): Promise<{ products: number; admin: boolean }> {
+  const existing = new Set((await db().product.findMany({ select: { name: true } })).map((p) => p.name));
+  const missing = demoCatalog.filter((p) => !existing.has(p.name));
+  if (missing.length) await db().product.createMany({ data: missing });
+
+  const { username, email, password } = config.demoAdmin;
+  const admin = await db().user.findUnique({ where: { username }, select: { id: true } });
+  if (!admin) {
+    await db().user.create({ data: { username, email, passwordHash: await hashPassword(password), isStaff: true } });
+  }
+  return { products: missing.length, admin: !admin };
+}
+
+async function main(): Promise<void> {
+  const { startDatabase, stopDatabase } = await import('../bootstrap');
+  const database = await startDatabase();
+  try {
+    const result = await seedDemoData();
+    logger.info(`Seeded ${result.products} product(s)${result.admin ? ` and the admin "${config.demoAdmin.username}"` : ''}.`);
+  } finally {
+    await stopDatabase(database);
+  }
+}
+
+if (require.main === module) {
+  main().catch((error: unknown) => {
+    logger.fatal({ err: error }, 'seeding failed');
+    process.exit(1);
+  });
+}

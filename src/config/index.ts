@@ -1,0 +1,107 @@
+// The only module that reads process.env. Everything is parsed and checked at
+// boot so a bad deployment stops with a clear message instead of misbehaving.
+import { randomBytes } from 'node:crypto';
+import dotenv from 'dotenv';
+import { z } from 'zod';
+
+dotenv.config({ quiet: true });
+
+const flag = (fallback: boolean) =>
+  z.stringbool({ truthy: ['true', '1', 'yes', 'on'], falsy: ['false', '0', 'no', 'off'] }).default(fallback);
+const optionalString = z
+  .string()
+  .trim()
+  .optional()
+  .transform((value) => (value ? value : undefined));
+
+const envSchema = z.object({
+  NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
+  HOST: z.string().default('0.0.0.0'),
+  PORT: z.coerce.number().int().min(0).max(65535).default(8000),
+  PUBLIC_URL: optionalString.pipe(z.url().optional()),
+  TRUST_PROXY: z.coerce.number().int().min(0).default(0),
+
+  DATABASE_URL: optionalString.pipe(z.url().optional()),
+  DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(100).default(10),
+  MIGRATE_ON_START: flag(true),
+  EMBEDDED_DB_DIR: z.string().default('.data/postgres'),
+  EMBEDDED_DB_PORT: z.coerce.number().int().min(0).max(65535).default(0),
+
+  JWT_SECRET: optionalString,
+  JWT_ISSUER: z.string().min(1).default('shop-api'),
+  JWT_AUDIENCE: z.string().min(1).default('shop-api'),
+  ACCESS_TOKEN_LIFETIME_SECONDS: z.coerce.number().int().min(10).default(300),
+  REFRESH_TOKEN_LIFETIME_SECONDS: z.coerce.number().int().min(60).default(86_400),
+  BCRYPT_ROUNDS: z.coerce.number().int().min(4).max(15).default(12),
+  AUTH_RATE_LIMIT_PER_MIN: z.coerce.number().int().min(0).default(20),
+
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  CORS_ORIGINS: z.string().default('http://localhost:4200'),
+
+  UPLOAD_DIR: z.string().default('uploads'),
+  MAX_UPLOAD_BYTES: z.coerce.number().int().min(1).default(5 * 1024 * 1024),
+
+  DEMO_ADMIN_USERNAME: z.string().default('admin'),
+  DEMO_ADMIN_EMAIL: z.email().default('admin@shop.local'),
+  DEMO_ADMIN_PASSWORD: z.string().min(8).default('shop-admin-demo'),
+});
+
+function resolveJwtSecret(env: z.infer<typeof envSchema>): string {
+  if (env.JWT_SECRET) {
+    if (env.NODE_ENV === 'production' && env.JWT_SECRET.length < 32) {
+      throw new Error('JWT_SECRET must be at least 32 characters in production');
+    }
+    return env.JWT_SECRET;
+  }
+  if (env.NODE_ENV === 'production') {
+    throw new Error('JWT_SECRET is required when NODE_ENV=production (at least 32 characters)');
+  }
+  // Outside production a throwaway secret keeps `npm start` working with no
+  // setup; tokens simply stop being valid when the process restarts.
+  process.emitWarning('JWT_SECRET is not set: using a random secret; tokens die with this process');
+  return randomBytes(48).toString('base64url');
+}
+
+export function loadConfig(source: NodeJS.ProcessEnv = process.env) {
+  const parsed = envSchema.safeParse(source);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`).join('\n');
+    throw new Error(`Invalid configuration:\n${problems}`);
+  }
+  const env = parsed.data;
+  return Object.freeze({
+    nodeEnv: env.NODE_ENV,
+    host: env.HOST,
+    port: env.PORT,
+    publicUrl: env.PUBLIC_URL?.replace(/\/+$/, ''),
+    trustProxy: env.TRUST_PROXY,
+    database: Object.freeze({
+      url: env.DATABASE_URL,
+      poolSize: env.DATABASE_POOL_SIZE,
+      migrateOnStart: env.MIGRATE_ON_START,
+      embeddedDir: env.EMBEDDED_DB_DIR,
+      embeddedPort: env.EMBEDDED_DB_PORT,
+    }),
+    auth: Object.freeze({
+      jwtSecret: resolveJwtSecret(env),
+      issuer: env.JWT_ISSUER,
+      audience: env.JWT_AUDIENCE,
+      accessTokenSeconds: env.ACCESS_TOKEN_LIFETIME_SECONDS,
+      refreshTokenSeconds: env.REFRESH_TOKEN_LIFETIME_SECONDS,
+      bcryptRounds: env.BCRYPT_ROUNDS,
+      rateLimitPerMinute: env.AUTH_RATE_LIMIT_PER_MIN,
+    }),
+    logLevel: env.LOG_LEVEL,
+    corsOrigins: env.CORS_ORIGINS.split(',').map((o) => o.trim()).filter(Boolean),
+    uploads: Object.freeze({ dir: env.UPLOAD_DIR, maxBytes: env.MAX_UPLOAD_BYTES }),
+    demoAdmin: Object.freeze({
+      username: env.DEMO_ADMIN_USERNAME,
+      email: env.DEMO_ADMIN_EMAIL,
+      password: env.DEMO_ADMIN_PASSWORD,
+    }),
+  });
+}
+
+export type Config = ReturnType<typeof loadConfig>;
+
+export const config: Config = loadConfig();

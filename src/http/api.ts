@@ -1,0 +1,184 @@
+// One call per route declares its method, path, auth, zod schemas and
+// responses. From that single declaration the route is mounted with its
+// validation and authentication, and documented in the OpenAPI registry, so
+// the document cannot drift from what the server accepts.
+import { OpenAPIRegistry, type RouteConfig } from '@asteasolutions/zod-to-openapi';
+import { Router, type Request, type RequestHandler, type Response } from 'express';
+import { z, type ZodType } from 'zod';
+import { ValidationError } from '../lib/errors';
+import { authenticate, type AuthLevel } from './authenticate';
+import { HttpError } from './errors';
+import { problemSchema } from './problem';
+import { zodFieldErrors } from './zod-errors';
+import type { AuthUser } from '../modules/users/users.service';
+
+type Method = 'get' | 'post' | 'put' | 'patch' | 'delete';
+
+export interface Reply {
+  status: number;
+  body?: unknown;
+  headers?: Record<string, string>;
+}
+
+export interface RouteSpec<B extends ZodType, Q extends ZodType, P extends ZodType, A extends AuthLevel | undefined> {
+  method: Method;
+  /** OpenAPI form with DRF's trailing slash: `/api/products/{id}/`. */
+  path: string;
+  summary: string;
+  description?: string;
+  tag: string;
+  auth?: A;
+  body?: B;
+  /** Multipart form schema, for the document only; `middleware` parses it. */
+  multipart?: ZodType;
+  query?: Q;
+  params?: P;
+  headers?: z.ZodObject;
+  responses: Record<number, { description: string; schema?: ZodType }>;
+  middleware?: RequestHandler[];
+}
+
+export interface RouteContext<B, Q, P, A> {
+  body: B;
+  query: Q;
+  params: P;
+  user: A extends AuthLevel ? AuthUser : undefined;
+  req: Request;
+  res: Response;
+}
+
+const STANDARD_ERRORS: Record<number, string> = {
+  400: 'Invalid input',
+  401: 'Missing, invalid or expired token',
+  403: 'Not allowed for this user',
+  404: 'Not found',
+  413: 'Body too large',
+  415: 'Unsupported content type',
+};
+
+export class Api {
+  readonly router = Router();
+  readonly registry = new OpenAPIRegistry();
+  private readonly methodsByPath = new Map<string, Set<string>>();
+
+  constructor() {
+    this.registry.registerComponent('securitySchemes', 'bearerAuth', {
+      type: 'http',
+      scheme: 'bearer',
+      bearerFormat: 'JWT',
+      description: 'The `access` token from POST /api/token/',
+    });
+  }
+
+  route<
+    B extends ZodType = ZodType<undefined>,
+    Q extends ZodType = ZodType<Record<string, never>>,
+    P extends ZodType = ZodType<Record<string, never>>,
+    A extends AuthLevel | undefined = undefined,
+  >(
+    spec: RouteSpec<B, Q, P, A>,
+    handler: (ctx: RouteContext<z.output<B>, z.output<Q>, z.output<P>, A>) => Promise<Reply> | Reply,
+  ): void {
+    const expressPath = spec.path.replace(/\{(\w+)\}/g, ':$1').replace(/\/$/, '');
+    this.document(spec);
+    this.methodsByPath.set(expressPath, (this.methodsByPath.get(expressPath) ?? new Set()).add(spec.method));
+
+    const run: RequestHandler = async (req, res) => {
+      const user = req.user;
+      const params = spec.params ? parseParams(spec.params, req.params) : {};
+      const query = spec.query ? parseInput(spec.query, req.query, 'query') : {};
+      const body = spec.body ? parseInput(spec.body, bodyOf(req, Boolean(spec.multipart)), 'body') : undefined;
+      const reply = await handler({ body, query, params, user, req, res } as RouteContext<
+        z.output<B>, z.output<Q>, z.output<P>, A
+      >);
+      for (const [name, value] of Object.entries(reply.headers ?? {})) res.setHeader(name, value);
+      if (reply.body === undefined) res.status(reply.status).end();
+      else res.status(reply.status).json(reply.body);
+    };
+    // Authentication runs before middleware such as uploads, so an anonymous
+    // client cannot make the server store a file.
+    const level = spec.auth;
+    const guard: RequestHandler[] = level
+      ? [async (req, _res, next) => {
+          await authenticate(req, level);
+          next();
+        }]
+      : [];
+    this.router[spec.method](expressPath, ...guard, ...(spec.middleware ?? []), run);
+  }
+
+  /** After all routes: a known path with an unknown method is 405, with Allow. */
+  finish(): Router {
+    for (const [path, methods] of this.methodsByPath) {
+      const allow = [...methods].map((m) => m.toUpperCase()).join(', ');
+      this.router.all(path, () => {
+        throw new HttpError(405, 'Method not allowed.', {}, { Allow: allow });
+      });
+    }
+    return this.router;
+  }
+
+  private document<B extends ZodType, Q extends ZodType, P extends ZodType, A extends AuthLevel | undefined>(
+    spec: RouteSpec<B, Q, P, A>,
+  ): void {
+    const statuses = new Set(Object.keys(spec.responses).map(Number));
+    if (spec.body || spec.query) statuses.add(400);
+    if (spec.body) statuses.add(413).add(415);
+    if (spec.auth) statuses.add(401);
+    if (spec.auth === 'staff') statuses.add(403);
+    if (spec.params) statuses.add(404);
+    const responses: RouteConfig['responses'] = {};
+    for (const status of [...statuses].sort()) {
+      const declared = spec.responses[status];
+      const description = declared?.description ?? STANDARD_ERRORS[status] ?? 'Error';
+      const schema = declared?.schema ?? (status >= 400 ? problemSchema : undefined);
+      const mediaType = declared?.schema || status < 400 ? 'application/json' : 'application/problem+json';
+      responses[status] = schema ? { description, content: { [mediaType]: { schema } } } : { description };
+    }
+    const content: Record<string, { schema: ZodType }> = {};
+    if (spec.body) content['application/json'] = { schema: spec.body };
+    if (spec.multipart) content['multipart/form-data'] = { schema: spec.multipart };
+    this.registry.registerPath({
+      method: spec.method,
+      path: spec.path,
+      summary: spec.summary,
+      description: spec.description,
+      tags: [spec.tag],
+      security: spec.auth ? [{ bearerAuth: [] }] : undefined,
+      request: {
+        params: spec.params as z.ZodObject | undefined,
+        query: spec.query as z.ZodObject | undefined,
+        headers: spec.headers,
+        body: spec.body || spec.multipart ? { required: true, content } : undefined,
+      },
+      responses,
+    });
+  }
+}
+
+function bodyOf(req: Request, multipartAllowed: boolean): unknown {
+  const hasBody = Number(req.headers['content-length'] ?? 0) > 0 || req.headers['transfer-encoding'] !== undefined;
+  if (hasBody && !req.is('application/json') && !(multipartAllowed && req.is('multipart/form-data'))) {
+    throw new HttpError(415, `Unsupported media type "${req.headers['content-type'] ?? ''}" in request.`);
+  }
+  return req.body ?? {};
+}
+
+function parseInput<T extends ZodType>(schema: T, input: unknown, where: 'body' | 'query'): z.output<T> {
+  const result = schema.safeParse(input);
+  if (result.success) return result.data;
+  const errors = zodFieldErrors(result.error);
+  const fields = Object.keys(errors);
+  const detail =
+    where === 'query'
+      ? `Invalid query parameter${fields.length > 1 ? 's' : ''}: ${fields.join(', ')}.`
+      : `Invalid input${fields.length ? `: ${fields.join(', ')}` : ''}.`;
+  throw new ValidationError(detail, errors);
+}
+
+// A path parameter that is not a valid id names no resource: 404, as DRF does.
+function parseParams<T extends ZodType>(schema: T, input: unknown): z.output<T> {
+  const result = schema.safeParse(input);
+  if (!result.success) throw new HttpError(404, 'Not found.');
+  return result.data;
+}

@@ -1,0 +1,36 @@
+// RFC 9457 problem documents. `detail` is always present: DRF clients read it.
+import { STATUS_CODES } from 'node:http';
+import type { Response } from 'express';
+import { z } from 'zod';
+
+export const problemSchema = z
+  .object({
+    type: z.string(),
+    title: z.string(),
+    status: z.number().int(),
+    detail: z.string(),
+    code: z.string().optional(),
+    errors: z.record(z.string(), z.array(z.string())).optional(),
+    request_id: z.string().optional(),
+  })
+  .catchall(z.unknown())
+  .meta({
+    id: 'Problem',
+    description: 'An RFC 9457 problem document',
+    example: { type: 'about:blank', title: 'Bad Request', status: 400, detail: 'Invalid input.', errors: { email: ['Enter a valid email address.'] } },
+  });
+
+export type Problem = z.infer<typeof problemSchema>;
+
+export function sendProblem(res: Response, status: number, detail: string, extra: Record<string, unknown> = {}): void {
+  const body: Problem = {
+    type: 'about:blank',
+    title: STATUS_CODES[status] ?? 'Error',
+    status,
+    detail,
+    ...extra,
+  };
+  const requestId = res.getHeader('x-request-id');
+  if (typeof requestId === 'string') body.request_id = requestId;
+  res.status(status).type('application/problem+json').send(JSON.stringify(body));
+}

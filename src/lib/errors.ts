@@ -1,0 +1,72 @@
+// Domain errors: thrown by services, which know nothing of HTTP. The error
+// handler in src/http maps each `code` to a status and a problem+json body.
+
+export type FieldErrors = Record<string, string[]>;
+
+export abstract class DomainError extends Error {
+  abstract readonly code: string;
+  /** Extra members copied into the problem document (e.g. the short products). */
+  readonly extra: Record<string, unknown>;
+
+  constructor(message: string, extra: Record<string, unknown> = {}) {
+    super(message);
+    this.name = new.target.name;
+    this.extra = extra;
+  }
+}
+
+export class ValidationError extends DomainError {
+  readonly code = 'invalid';
+  constructor(message: string, readonly errors: FieldErrors = {}) {
+    super(message);
+  }
+
+  static field(field: string, message: string): ValidationError {
+    return new ValidationError(message, { [field]: [message] });
+  }
+}
+
+export class AuthenticationError extends DomainError {
+  /** SimpleJWT's codes: the Angular client reads `token_not_valid` to refresh. */
+  constructor(
+    message: string,
+    readonly code: 'token_not_valid' | 'authentication_failed' | 'not_authenticated' = 'authentication_failed',
+  ) {
+    super(message);
+  }
+}
+
+export class PermissionDeniedError extends DomainError {
+  readonly code = 'permission_denied';
+  constructor(message = 'You do not have permission to perform this action.') {
+    super(message);
+  }
+}
+
+export class NotFoundError extends DomainError {
+  readonly code = 'not_found';
+  constructor(message = 'Not found.') {
+    super(message);
+  }
+}
+
+export class ConflictError extends DomainError {
+  readonly code: string = 'conflict';
+}
+
+export class InsufficientStockError extends ConflictError {
+  override readonly code = 'insufficient_stock';
+  constructor(readonly shortages: { product_id: number; name: string | null; requested: number; available: number }[]) {
+    super(
+      `Not enough stock for: ${shortages.map((s) => `${s.name ?? `product ${s.product_id}`} (${s.available} available)`).join(', ')}`,
+      { shortages },
+    );
+  }
+}
+
+export class IdempotencyMismatchError extends DomainError {
+  readonly code = 'idempotency_key_reused';
+  constructor() {
+    super('This Idempotency-Key was already used with a different request.');
+  }
+}

@@ -1,0 +1,45 @@
+import { db } from '../../lib/db';
+import { AuthenticationError } from '../../lib/errors';
+import { INVALID_TOKEN_MESSAGE, verifyToken } from '../../lib/tokens';
+import { authenticateCredentials, findActiveUser } from '../users/users.service';
+import {
+  isRefreshTokenLive,
+  issueTokenPair,
+  revokeFamily,
+  revokeRefreshToken,
+  spendRefreshToken,
+  type TokenPair,
+} from './refresh-tokens';
+
+const invalidToken = () => new AuthenticationError(INVALID_TOKEN_MESSAGE, 'token_not_valid');
+
+export async function login(username: string, password: string): Promise<TokenPair> {
+  const user = await authenticateCredentials(username, password);
+  return issueTokenPair(user.id);
+}
+
+/** Rotation: the presented token dies and a new pair from the same login is issued. */
+export async function refresh(token: string): Promise<TokenPair> {
+  const claims = verifyToken(token, 'refresh');
+  const outcome = await db().$transaction(async (tx) => {
+    const spent = await spendRefreshToken(token, tx);
+    if (spent.status !== 'spent') return spent;
+    if (!(await findActiveUser(claims.user_id, tx))) return { status: 'unknown' as const };
+    return { status: 'issued' as const, pair: await issueTokenPair(claims.user_id, spent.familyId, tx) };
+  });
+  if (outcome.status === 'issued') return outcome.pair;
+  // A spent or revoked token presented again means it was copied: end every
+  // session descended from that login (committed outside the failed rotation).
+  if (outcome.status === 'reused') await revokeFamily(outcome.familyId);
+  throw invalidToken();
+}
+
+export async function verify(token: string): Promise<void> {
+  const claims = verifyToken(token);
+  if (claims.token_type === 'refresh' && !(await isRefreshTokenLive(token))) throw invalidToken();
+}
+
+export async function blacklist(token: string): Promise<void> {
+  verifyToken(token, 'refresh');
+  if (!(await revokeRefreshToken(token))) throw invalidToken();
+}

@@ -1,0 +1,31 @@
+import { z } from 'zod';
+import type { Api } from '../../http/api';
+import { HttpError } from '../../http/errors';
+import { db } from '../../lib/db';
+
+const status = z.object({ status: z.string() }).meta({ id: 'ServiceStatus', example: { status: 'ok' } });
+
+export function registerHealthRoutes(api: Api): void {
+  api.route(
+    {
+      method: 'get', path: '/health', tag: 'service', summary: 'Liveness: the process is up',
+      responses: { 200: { description: 'Up', schema: status } },
+    },
+    () => ({ status: 200, body: { status: 'ok' } }),
+  );
+
+  api.route(
+    {
+      method: 'get', path: '/ready', tag: 'service', summary: 'Readiness: the database answers',
+      responses: { 200: { description: 'Ready', schema: status }, 503: { description: 'The database does not answer' } },
+    },
+    async () => {
+      try {
+        await db().$queryRaw`SELECT 1`;
+      } catch {
+        throw new HttpError(503, 'The database is not reachable.');
+      }
+      return { status: 200, body: { status: 'ready' } };
+    },
+  );
+}

@@ -1,0 +1,67 @@
+import type { Api } from '../../http/api';
+import { idParams, pageQuery, pageRequest, paginate } from '../../http/pagination';
+import { adminUpdateUserBody, adminUserSchema, updateMeBody, userPage, userSchema } from './users.schemas';
+import * as users from './users.service';
+
+const tag = 'users';
+
+export function registerUserRoutes(api: Api): void {
+  api.route(
+    {
+      method: 'get', path: '/api/users/me/', tag, auth: 'user', summary: 'The current user',
+      responses: { 200: { description: 'The current user', schema: userSchema } },
+    },
+    async ({ user }) => ({ status: 200, body: users.toUser(await users.getUser(user.id)) }),
+  );
+
+  api.route(
+    {
+      method: 'patch', path: '/api/users/me/', tag, auth: 'user', summary: 'Change my email or password',
+      description: 'A password change needs `current_password` and logs out every other session.',
+      body: updateMeBody,
+      responses: { 200: { description: 'The updated user', schema: userSchema } },
+    },
+    async ({ user, body }) => ({ status: 200, body: users.toUser(await users.updateMe(user.id, body)) }),
+  );
+
+  api.route(
+    {
+      method: 'get', path: '/api/users/', tag, auth: 'staff', summary: 'List users (admin)',
+      query: pageQuery,
+      responses: { 200: { description: 'A page of users', schema: userPage } },
+    },
+    async ({ req, query }) => ({ status: 200, body: paginate(req, query, await users.listUsers(pageRequest(query))) }),
+  );
+
+  api.route(
+    {
+      method: 'get', path: '/api/users/{id}/', tag, auth: 'staff', summary: 'One user (admin)',
+      params: idParams,
+      responses: { 200: { description: 'The user', schema: adminUserSchema } },
+    },
+    async ({ params }) => ({ status: 200, body: users.toAdminUser(await users.getUser(params.id)) }),
+  );
+
+  api.route(
+    {
+      method: 'patch', path: '/api/users/{id}/', tag, auth: 'staff', summary: 'Change a user (admin)',
+      description: 'Deactivating a user ends their sessions at once.',
+      params: idParams, body: adminUpdateUserBody,
+      responses: { 200: { description: 'The updated user', schema: adminUserSchema } },
+    },
+    async ({ params, body }) => ({ status: 200, body: users.toAdminUser(await users.adminUpdateUser(params.id, body)) }),
+  );
+
+  api.route(
+    {
+      method: 'delete', path: '/api/users/{id}/', tag, auth: 'staff', summary: 'Delete a user (admin)',
+      description: "The user's orders stay, as history, without an owner.",
+      params: idParams,
+      responses: { 204: { description: 'Deleted' } },
+    },
+    async ({ params }) => {
+      await users.deleteUser(params.id);
+      return { status: 204 };
+    },
+  );
+}

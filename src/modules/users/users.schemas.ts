@@ -1,0 +1,96 @@
+import { z } from 'zod';
+import { paginatedSchema } from '../../http/pagination';
+
+const COMMON_PASSWORDS = new Set([
+  'password', 'password1', 'password123', '12345678', '123456789', '1234567890', 'qwertyuiop', 'qwerty123',
+  'iloveyou', 'sunshine', 'princess', 'football', 'baseball', 'welcome1', 'letmein1', 'abc12345', 'admin123',
+  'passw0rd', 'trustno1', 'superman', 'starwars', 'whatever', 'computer', 'michelle', 'jennifer',
+]);
+
+export const usernameField = z
+  .string()
+  .min(1, 'This field may not be blank.')
+  .max(150, 'Ensure this field has no more than 150 characters.')
+  .regex(/^[\w.@+-]+$/, 'Enter a valid username. This value may contain only letters, numbers, and @/./+/-/_ characters.')
+  .meta({ example: 'alice' });
+
+export const emailField = z
+  .string()
+  .trim()
+  .max(254, 'Ensure this field has no more than 254 characters.')
+  .pipe(z.email('Enter a valid email address.'))
+  .meta({ example: 'alice@example.com' });
+
+/** Django's default validators: length, not all digits, not common. Similarity needs the other fields. */
+export const passwordField = z
+  .string()
+  .min(8, 'This password is too short. It must contain at least 8 characters.')
+  .max(128, 'Ensure this field has no more than 128 characters.')
+  // bcrypt ignores everything after 72 bytes; refuse instead of silently truncating.
+  .refine((p) => Buffer.byteLength(p) <= 72, 'This password is too long (at most 72 bytes).')
+  .refine((p) => !/^\d+$/.test(p), 'This password is entirely numeric.')
+  .refine((p) => !COMMON_PASSWORDS.has(p.toLowerCase()), 'This password is too common.')
+  .meta({ example: 'correct-horse-battery' });
+
+export function passwordTooSimilar(password: string, ...attributes: (string | undefined)[]): boolean {
+  const p = password.toLowerCase();
+  return attributes.some((value) => {
+    if (!value) return false;
+    const v = value.toLowerCase();
+    return p === v || p === v.split('@')[0] || (v.length >= 4 && p.includes(v));
+  });
+}
+
+const SIMILAR = 'The password is too similar to the username or email.';
+
+export const registerBody = z
+  .strictObject({ username: usernameField, email: emailField, password: passwordField })
+  .superRefine((value, ctx) => {
+    if (passwordTooSimilar(value.password, value.username, value.email)) {
+      ctx.addIssue({ code: 'custom', path: ['password'], message: SIMILAR });
+    }
+  })
+  .meta({ id: 'RegisterRequest', example: { username: 'alice', email: 'alice@example.com', password: 'correct-horse-battery' } });
+
+export const registeredUser = z
+  .object({ id: z.number().int(), username: z.string(), email: z.string(), date_joined: z.iso.datetime() })
+  .meta({ id: 'RegisteredUser' });
+
+export const userSchema = z
+  .object({
+    id: z.number().int(),
+    username: z.string(),
+    email: z.string(),
+    is_staff: z.boolean(),
+    date_joined: z.iso.datetime(),
+  })
+  .meta({ id: 'User' });
+
+export const adminUserSchema = userSchema.extend({ is_active: z.boolean() }).meta({ id: 'AdminUser' });
+export const userPage = paginatedSchema(adminUserSchema, 'PaginatedUsers');
+
+export const updateMeBody = z
+  .strictObject({
+    email: emailField.optional(),
+    password: passwordField.optional(),
+    current_password: z.string().max(128).optional(),
+  })
+  .superRefine((value, ctx) => {
+    if (value.password !== undefined && !value.current_password) {
+      ctx.addIssue({ code: 'custom', path: ['current_password'], message: 'Required to change the password.' });
+    }
+  })
+  .meta({ id: 'UpdateMeRequest', example: { email: 'new@example.com' } });
+
+export const adminUpdateUserBody = z
+  .strictObject({
+    username: usernameField.optional(),
+    email: emailField.optional(),
+    is_staff: z.boolean().optional(),
+    is_active: z.boolean().optional(),
+  })
+  .meta({ id: 'AdminUpdateUserRequest', example: { is_staff: true } });
+
+export type RegisterInput = z.output<typeof registerBody>;
+export type UpdateMeInput = z.output<typeof updateMeBody>;
+export type AdminUpdateUserInput = z.output<typeof adminUpdateUserBody>;

@@ -1,0 +1,135 @@
+import { db, type Db, Prisma } from '../../lib/db';
+import { AuthenticationError, NotFoundError, ValidationError } from '../../lib/errors';
+import { hashPassword, verifyPassword } from '../../lib/password';
+import { uniqueViolation } from '../../lib/unique-violation';
+import type { PageRequest } from '../../http/pagination';
+import { passwordTooSimilar, type AdminUpdateUserInput, type RegisterInput, type UpdateMeInput } from './users.schemas';
+import { revokeAllRefreshTokens } from '../auth/refresh-tokens';
+
+export interface AuthUser {
+  id: number;
+  username: string;
+  isStaff: boolean;
+}
+
+/** Everything but the password hash, which never leaves this module. */
+const publicUser = {
+  id: true,
+  username: true,
+  email: true,
+  isStaff: true,
+  isActive: true,
+  dateJoined: true,
+} satisfies Prisma.UserSelect;
+
+type PublicUser = Prisma.UserGetPayload<{ select: typeof publicUser }>;
+
+export function toUser(user: PublicUser) {
+  return {
+    id: user.id,
+    username: user.username,
+    email: user.email,
+    is_staff: user.isStaff,
+    date_joined: user.dateJoined.toISOString(),
+  };
+}
+
+export function toAdminUser(user: PublicUser) {
+  return { ...toUser(user), is_active: user.isActive };
+}
+
+export async function registerUser(input: RegisterInput, { isStaff = false } = {}, client: Db = db()) {
+  const passwordHash = await hashPassword(input.password);
+  const user = await client.user
+    .create({ data: { username: input.username, email: input.email, passwordHash, isStaff }, select: publicUser })
+    .catch(rethrowDuplicate);
+  return { id: user.id, username: user.username, email: user.email, date_joined: user.dateJoined.toISOString() };
+}
+
+export async function findActiveUser(id: number, client: Db = db()): Promise<AuthUser | null> {
+  return client.user.findFirst({ where: { id, isActive: true }, select: { id: true, username: true, isStaff: true } });
+}
+
+/**
+ * The user whose username or (case-insensitive) email is `login`, if the
+ * password matches and the account is active. Unknown users cost a bcrypt
+ * comparison too, so timing does not tell which accounts exist.
+ */
+export async function authenticateCredentials(login: string, password: string, client: Db = db()): Promise<AuthUser> {
+  const [user] = await client.$queryRaw<{ id: number; username: string; is_staff: boolean; is_active: boolean; password_hash: string }[]>`
+    SELECT id, username, is_staff, is_active, password_hash FROM users
+    WHERE username = ${login} OR lower(email) = lower(${login})
+    ORDER BY (username = ${login}) DESC
+    LIMIT 1`;
+  const valid = await verifyPassword(password, user?.password_hash);
+  if (!user || !valid || !user.is_active) {
+    throw new AuthenticationError('No active account found with the given credentials', 'authentication_failed');
+  }
+  return { id: user.id, username: user.username, isStaff: user.is_staff };
+}
+
+export async function getUser(id: number, client: Db = db()) {
+  const user = await client.user.findUnique({ where: { id }, select: publicUser });
+  if (!user) throw new NotFoundError();
+  return user;
+}
+
+export async function updateMe(id: number, input: UpdateMeInput) {
+  const data: Prisma.UserUpdateInput = {};
+  if (input.email !== undefined) data.email = input.email;
+  if (input.password !== undefined) {
+    const current = await db().user.findUniqueOrThrow({ where: { id }, select: { passwordHash: true, username: true, email: true } });
+    if (!(await verifyPassword(input.current_password ?? '', current.passwordHash))) {
+      throw ValidationError.field('current_password', 'The current password is not correct.');
+    }
+    if (passwordTooSimilar(input.password, current.username, input.email ?? current.email)) {
+      throw ValidationError.field('password', 'The password is too similar to the username or email.');
+    }
+    data.passwordHash = await hashPassword(input.password);
+  }
+  return db().$transaction(async (tx) => {
+    const user = await tx.user.update({ where: { id }, data, select: publicUser }).catch(rethrowDuplicate);
+    // A new password ends every session that knew the old one.
+    if (data.passwordHash) await revokeAllRefreshTokens(id, tx);
+    return user;
+  });
+}
+
+export async function listUsers(page: PageRequest, client: Db = db()) {
+  const [count, users] = await Promise.all([
+    client.user.count(),
+    client.user.findMany({ select: publicUser, orderBy: { id: 'asc' }, skip: page.skip, take: page.take }),
+  ]);
+  return { count, results: users.map(toAdminUser) };
+}
+
+export async function adminUpdateUser(id: number, input: AdminUpdateUserInput) {
+  return db().$transaction(async (tx) => {
+    const user = await tx.user
+      .update({
+        where: { id },
+        data: { username: input.username, email: input.email, isStaff: input.is_staff, isActive: input.is_active },
+        select: publicUser,
+      })
+      .catch(rethrowDuplicate);
+    if (input.is_active === false) await revokeAllRefreshTokens(id, tx);
+    return user;
+  });
+}
+
+export async function deleteUser(id: number, client: Db = db()): Promise<void> {
+  const { count } = await client.user.deleteMany({ where: { id } });
+  if (count === 0) throw new NotFoundError();
+}
+
+function rethrowDuplicate(error: unknown): never {
+  const names = uniqueViolation(error);
+  if (names?.some((n) => n.includes('email'))) {
+    throw ValidationError.field('email', 'A user with that email already exists.');
+  }
+  if (names?.some((n) => n.includes('username'))) {
+    throw ValidationError.field('username', 'A user with that username already exists.');
+  }
+  if (error instanceof Prisma.PrismaClientKnownRequestError && error.code === 'P2025') throw new NotFoundError();
+  throw error;
+}

@@ -1,0 +1,55 @@
+// Test helpers: the real app behind supertest, and small factories that make
+// exactly the rows a test needs.
+import request from 'supertest';
+import { createApp } from '../../src/app';
+import { db } from '../../src/lib/db';
+import { hashPassword } from '../../src/lib/password';
+
+export const app = createApp();
+export const api = () => request(app);
+
+let sequence = 0;
+const unique = () => `${process.env.JEST_WORKER_ID ?? 0}${Date.now().toString(36)}${(sequence += 1)}`;
+
+export const DEFAULT_PASSWORD = 'correct-horse-battery';
+
+export interface TestUser {
+  id: number;
+  username: string;
+  email: string;
+  password: string;
+}
+
+export async function buildUser(overrides: { username?: string; email?: string; password?: string; isStaff?: boolean; isActive?: boolean } = {}): Promise<TestUser> {
+  const username = overrides.username ?? `user${unique()}`;
+  const email = overrides.email ?? `${username}@example.com`;
+  const password = overrides.password ?? DEFAULT_PASSWORD;
+  const user = await db().user.create({
+    data: { username, email, passwordHash: await hashPassword(password), isStaff: overrides.isStaff ?? false, isActive: overrides.isActive ?? true },
+  });
+  return { id: user.id, username, email, password };
+}
+
+export async function login(user: TestUser): Promise<{ access: string; refresh: string }> {
+  const res = await api().post('/api/token/').send({ username: user.username, password: user.password }).expect(200);
+  return res.body;
+}
+
+/** A user and the Authorization header that acts as them. */
+export async function signedIn(overrides: Parameters<typeof buildUser>[0] = {}) {
+  const user = await buildUser(overrides);
+  const tokens = await login(user);
+  return { user, tokens, auth: { Authorization: `Bearer ${tokens.access}` } };
+}
+
+export async function buildProduct(overrides: { name?: string; description?: string; price?: string; stock?: number; image?: string | null } = {}) {
+  return db().product.create({
+    data: {
+      name: overrides.name ?? `Product ${unique()}`,
+      description: overrides.description ?? 'A fine product',
+      price: overrides.price ?? '10.00',
+      stock: overrides.stock ?? 10,
+      image: overrides.image ?? null,
+    },
+  });
+}
