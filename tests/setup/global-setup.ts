@@ -1,7 +1,9 @@
-// Picks the PostgreSQL for the suite: TEST_DATABASE_URL if set, else the local
-// server on 127.0.0.1:5432 if it answers, else an embedded one. Then migrates a
-// template database and clones one database per worker from it. Only databases
-// named after the test database are ever created or dropped.
+// Picks the PostgreSQL for the suite: TEST_DATABASE_URL's server if set, else
+// the local server on 127.0.0.1:5432 if it answers, else an embedded one. Then
+// migrates a template database and clones one database per worker from it.
+// Names carry a per-run suffix, so two runs at once never meet, and the
+// teardown drops them; no other database is touched.
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -32,7 +34,7 @@ async function answers(url: string): Promise<boolean> {
   }
 }
 
-async function chooseTemplateUrl(): Promise<string> {
+async function chooseServer(): Promise<string> {
   if (process.env.TEST_DATABASE_URL) return process.env.TEST_DATABASE_URL;
   if (await answers(LOCAL_SERVER)) return databaseUrl(LOCAL_SERVER, TEST_DATABASE);
   const dir = mkdtempSync(path.join(tmpdir(), 'shop-test-pg-'));
@@ -40,23 +42,20 @@ async function chooseTemplateUrl(): Promise<string> {
   return globalThis.__embeddedTestDb.url(TEST_DATABASE);
 }
 
-async function recreate(admin: Client, name: string, template?: string): Promise<void> {
-  const ident = `"${name.replace(/"/g, '""')}"`;
-  await admin.query(`DROP DATABASE IF EXISTS ${ident} WITH (FORCE)`);
-  await admin.query(`CREATE DATABASE ${ident}${template ? ` TEMPLATE "${template.replace(/"/g, '""')}"` : ''}`);
-}
+const ident = (name: string) => `"${name.replace(/"/g, '""')}"`;
 
 export default async function globalSetup(config: Config): Promise<void> {
-  const templateUrl = await chooseTemplateUrl();
+  const serverUrl = await chooseServer();
+  const templateUrl = databaseUrl(serverUrl, `${databaseName(serverUrl)}_${randomBytes(3).toString('hex')}`);
   const admin = new Client({ connectionString: databaseUrl(templateUrl, 'postgres') });
   await admin.connect();
   try {
     const template = databaseName(templateUrl);
-    await recreate(admin, template);
+    await admin.query(`CREATE DATABASE ${ident(template)}`);
     await migrate(templateUrl);
     const workers = Math.max(1, Number(config.maxWorkers ?? 1));
     for (let worker = 1; worker <= workers; worker += 1) {
-      await recreate(admin, databaseName(workerDatabaseUrl(templateUrl, worker)), template);
+      await admin.query(`CREATE DATABASE ${ident(databaseName(workerDatabaseUrl(templateUrl, worker)))} TEMPLATE ${ident(template)}`);
     }
   } finally {
     await admin.end();
