@@ -1,0 +1,79 @@
+// The create-admin command as an operator runs it: a child process against
+// this worker's database (DATABASE_URL comes from tests/setup/env.ts).
+import { spawn } from 'node:child_process';
+import path from 'node:path';
+import { db } from '../../src/lib/db';
+import { buildUser } from '../support/api';
+
+jest.setTimeout(60_000);
+
+const ROOT = path.resolve(__dirname, '../..');
+const PASSWORD = 'correct-horse-battery';
+
+interface CliResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+function createAdmin(...args: string[]): Promise<CliResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', 'src/cli/create-admin.ts', ...args], {
+      cwd: ROOT,
+      env: { ...process.env },
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+describe('create-admin', () => {
+  it('creates a staff user with a bcrypt hash, prints its name and exits 0', async () => {
+    const result = await createAdmin('--username', 'root_admin', '--email', 'root@example.com', '--password', PASSWORD);
+
+    expect(result).toMatchObject({ code: 0 });
+    expect(result.stdout).toContain('root_admin');
+    const user = await db().user.findUniqueOrThrow({ where: { username: 'root_admin' } });
+    expect(user).toMatchObject({ email: 'root@example.com', isStaff: true, isActive: true });
+    expect(user.passwordHash).toMatch(/^\$2[aby]\$\d{2}\$.{53}$/);
+    expect(user.passwordHash).not.toContain(PASSWORD);
+  });
+
+  it('refuses a username that already exists, says so on stderr and creates nothing', async () => {
+    await buildUser({ username: 'taken', email: 'first@example.com' });
+
+    const result = await createAdmin('--username', 'taken', '--email', 'second@example.com', '--password', PASSWORD);
+
+    expect(result.code).not.toBe(0);
+    expect(result.stderr).toMatch(/username already exists/);
+    expect(await db().user.findMany({ select: { username: true, isStaff: true } })).toEqual([{ username: 'taken', isStaff: false }]);
+  });
+
+  it('refuses an email that already exists in another case, says so on stderr and creates nothing', async () => {
+    await buildUser({ username: 'first', email: 'Boss@Example.com' });
+
+    const result = await createAdmin('--username', 'boss', '--email', 'boss@example.COM', '--password', PASSWORD);
+
+    expect(result.code).not.toBe(0);
+    expect(result.stderr).toMatch(/email already exists/);
+    expect(await db().user.count()).toBe(1);
+  });
+
+  it.each([
+    ['a missing --email', ['--username', 'newadmin', '--password', PASSWORD], /--email/],
+    ['an entirely numeric, common password', ['--username', 'newadmin', '--email', 'new@example.com', '--password', '12345678'], /--password:.*(numeric|common)/],
+    ['an unknown flag', ['--username', 'newadmin', '--email', 'new@example.com', '--password', PASSWORD, '--superuser'], /superuser/],
+  ])('refuses %s with a message on stderr and touches nothing', async (_case, args, message) => {
+    const result = await createAdmin(...args);
+
+    expect(result.code).not.toBe(0);
+    expect(result.stderr).toMatch(message);
+    expect(result.stderr).toContain('usage:');
+    expect(result.stdout).toBe('');
+    expect(await db().user.count()).toBe(0);
+  });
+});
