@@ -13,7 +13,9 @@ import { authRateLimiter } from './http/rate-limit';
 import { logger } from './lib/logger';
 import { registerAuthRoutes } from './modules/auth/auth.router';
 import { registerHealthRoutes } from './modules/health/health.router';
+import { registerProductRoutes } from './modules/products/products.router';
 import { registerUserRoutes } from './modules/users/users.router';
+import { mediaRouter } from './http/media';
 
 const REQUEST_ID = /^[\w.:-]{1,100}$/;
 
@@ -72,8 +74,10 @@ export function createApp({ config = defaultConfig }: AppOptions = {}): Express 
   registerHealthRoutes(api);
   registerAuthRoutes(api, rateLimit);
   registerUserRoutes(api);
+  registerProductRoutes(api);
   app.use(api.finish());
   app.use(docsRouter(api));
+  app.use('/media', mediaRouter());
 
   app.use(notFoundHandler);
   app.use(errorHandler);

@@ -4,12 +4,23 @@ import { db } from '../lib/db';
 import { config } from '../config';
 import { hashPassword } from '../lib/password';
 import { logger } from '../lib/logger';
+import { detectImageType, saveImage } from '../lib/media';
 import { demoCatalog } from './demo-catalog';
+import { DEMO_PALETTES, gradientPng } from './demo-images';
 
 export async function seedDemoData(): Promise<{ products: number; admin: boolean }> {
   const existing = new Set((await db().product.findMany({ select: { name: true } })).map((p) => p.name));
   const missing = demoCatalog.filter((p) => !existing.has(p.name));
-  if (missing.length) await db().product.createMany({ data: missing });
+  // The first few new products get a generated picture.
+  const data = await Promise.all(
+    missing.map(async (product, i) => {
+      const palette = DEMO_PALETTES[i];
+      if (!palette) return product;
+      const png = gradientPng(256, palette[0]!, palette[1]!);
+      return { ...product, image: await saveImage(png, detectImageType(png)!) };
+    }),
+  );
+  if (data.length) await db().product.createMany({ data });
 
   const { username, email, password } = config.demoAdmin;
   const admin = await db().user.findUnique({ where: { username }, select: { id: true } });

@@ -57,6 +57,10 @@ export const errorHandler: ErrorRequestHandler = (error, req, res, _next) => {
   const bodyError = typeof error?.type === 'string' ? BODY_PARSER_ERRORS[error.type] : undefined;
   if (bodyError && bodyError[0] < 500) return sendProblem(res, bodyError[0], bodyError[1]);
 
+  // Other http-errors raised by Express's own middleware (e.g. a bad URI encoding).
+  const status = Number(error?.status ?? error?.statusCode);
+  if (error?.expose === true && status >= 400 && status < 500) return sendProblem(res, status, String(error.message));
+
   const known = prismaProblem(error);
   if (known) return sendProblem(res, known[0], known[1]);
 

@@ -1,0 +1,97 @@
+import type { Request } from 'express';
+import type { Api } from '../../http/api';
+import { baseUrl, idParams, pageRequest, paginate } from '../../http/pagination';
+import { singleFileUpload } from '../../http/upload';
+import {
+  createProductBody,
+  productForm,
+  productListQuery,
+  productPage,
+  productSchema,
+  replaceProductBody,
+  updateProductBody,
+} from './products.schemas';
+import * as products from './products.service';
+
+const tag = 'products';
+const upload = singleFileUpload('image');
+const staffWrite = { auth: 'staff' as const, multipart: productForm, middleware: [upload] };
+
+function imageChange(req: Request, body: { image?: null }): products.ImageChange {
+  if (req.file) return { kind: 'set', bytes: req.file.buffer };
+  return body.image === null ? { kind: 'clear' } : { kind: 'keep' };
+}
+
+export function registerProductRoutes(api: Api): void {
+  api.route(
+    {
+      method: 'get', path: '/api/products/', tag, summary: 'List products',
+      description: 'Paginated; filter with search, min_price, max_price, in_stock; sort with ordering.',
+      query: productListQuery,
+      responses: { 200: { description: 'A page of products', schema: productPage } },
+    },
+    async ({ req, query }) => {
+      const page = await products.listProducts(query, pageRequest(query));
+      const results = page.results.map((p) => products.toProduct(p, baseUrl(req)));
+      return { status: 200, body: paginate(req, query, { count: page.count, results }) };
+    },
+  );
+
+  api.route(
+    {
+      method: 'get', path: '/api/products/{id}/', tag, summary: 'One product', params: idParams,
+      responses: { 200: { description: 'The product', schema: productSchema } },
+    },
+    async ({ req, params }) => ({ status: 200, body: products.toProduct(await products.getProduct(params.id), baseUrl(req)) }),
+  );
+
+  api.route(
+    {
+      method: 'post', path: '/api/products/', tag, summary: 'Create a product (staff)', ...staffWrite,
+      body: createProductBody,
+      responses: { 201: { description: 'The new product', schema: productSchema } },
+    },
+    async ({ req, body }) => {
+      const product = await products.createProduct(body, imageChange(req, body));
+      return { status: 201, body: products.toProduct(product, baseUrl(req)) };
+    },
+  );
+
+  api.route(
+    {
+      method: 'put', path: '/api/products/{id}/', tag, summary: 'Replace a product (staff)', ...staffWrite,
+      description: 'Every field but the image must be given. The image is kept unless a file or `image: null` is sent.',
+      params: idParams, body: replaceProductBody,
+      responses: { 200: { description: 'The product', schema: productSchema } },
+    },
+    async ({ req, params, body }) => {
+      const product = await products.updateProduct(params.id, body, imageChange(req, body));
+      return { status: 200, body: products.toProduct(product, baseUrl(req)) };
+    },
+  );
+
+  api.route(
+    {
+      method: 'patch', path: '/api/products/{id}/', tag, summary: 'Change some fields of a product (staff)', ...staffWrite,
+      params: idParams, body: updateProductBody,
+      responses: { 200: { description: 'The product', schema: productSchema } },
+    },
+    async ({ req, params, body }) => {
+      const product = await products.updateProduct(params.id, body, imageChange(req, body));
+      return { status: 200, body: products.toProduct(product, baseUrl(req)) };
+    },
+  );
+
+  api.route(
+    {
+      method: 'delete', path: '/api/products/{id}/', tag, summary: 'Delete a product (staff)',
+      description: 'Orders that contain it keep their lines, with the name and price as bought.',
+      auth: 'staff', params: idParams,
+      responses: { 204: { description: 'Deleted' } },
+    },
+    async ({ params }) => {
+      await products.deleteProduct(params.id);
+      return { status: 204 };
+    },
+  );
+}

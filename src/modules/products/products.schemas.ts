@@ -1,0 +1,91 @@
+import { z } from 'zod';
+import { pageQuery, paginatedSchema } from '../../http/pagination';
+
+const MONEY = /^\d{1,8}(\.\d{1,2})?$/;
+
+/** A price as a string or a number, answered as a two-place string. */
+export const priceField = z
+  .union([z.string().trim(), z.number()])
+  .transform((value) => String(value))
+  .refine((value) => MONEY.test(value), 'Enter a positive number with at most 8 digits before and 2 after the decimal point.')
+  .transform((value) => Number(value).toFixed(2))
+  .refine((value) => Number(value) > 0, 'Ensure this value is greater than 0.')
+  .meta({ description: 'Decimal, at most two places (string or number)', example: '19.99' });
+
+/** Whole number from 0; a numeric string is accepted (multipart forms send strings). */
+export const stockField = z
+  .union([z.number(), z.string().trim().regex(/^\d+$/, 'A valid integer is required.').transform(Number)])
+  .pipe(z.number().int('A valid integer is required.').min(0, 'Ensure this value is greater than or equal to 0.').max(2_147_483_647))
+  .meta({ example: 25 });
+
+const nameField = z.string().trim().min(1, 'This field may not be blank.').max(200, 'Ensure this field has no more than 200 characters.');
+const descriptionField = z.string().max(5000, 'Ensure this field has no more than 5000 characters.');
+/** JSON `null`, or an empty form field, removes the image. */
+const clearImage = z.union([z.null(), z.literal('')]).transform(() => null).meta({ description: 'null removes the current image' });
+
+const example = { name: 'Classic Cotton T-Shirt', description: 'Soft organic cotton tee.', price: '19.99', stock: 120 };
+
+export const createProductBody = z
+  .strictObject({ name: nameField, description: descriptionField.default(''), price: priceField, stock: stockField.default(0), image: clearImage.optional() })
+  .meta({ id: 'ProductCreateRequest', example });
+
+/** PUT replaces: everything but the image must be given; omitted description becomes empty. */
+export const replaceProductBody = z
+  .strictObject({ name: nameField, description: descriptionField.default(''), price: priceField, stock: stockField, image: clearImage.optional() })
+  .meta({ id: 'ProductReplaceRequest', example });
+
+export const updateProductBody = z
+  .strictObject({ name: nameField.optional(), description: descriptionField.optional(), price: priceField.optional(), stock: stockField.optional(), image: clearImage.optional() })
+  .meta({ id: 'ProductUpdateRequest', example: { price: '17.50', stock: 80 } });
+
+const binary = z.string().meta({ type: 'string', format: 'binary', description: 'JPEG, PNG, WebP or GIF' });
+
+export const productForm = z
+  .object({
+    name: z.string(),
+    description: z.string().optional(),
+    price: z.string().meta({ example: '19.99' }),
+    stock: z.string().optional().meta({ example: '25' }),
+    image: binary.optional(),
+  })
+  .meta({ id: 'ProductForm', description: 'The same fields as JSON, plus an optional image file' });
+
+export const productSchema = z
+  .object({
+    id: z.number().int(),
+    name: z.string(),
+    description: z.string(),
+    price: z.string().meta({ example: '19.99' }),
+    stock: z.number().int(),
+    image: z.url().nullable().meta({ description: 'Absolute URL under /media/' }),
+    created_at: z.iso.datetime(),
+    updated_at: z.iso.datetime(),
+  })
+  .meta({ id: 'Product' });
+
+export const productPage = paginatedSchema(productSchema, 'PaginatedProducts');
+
+export const ORDERINGS = ['price', '-price', 'name', '-name', 'created_at', '-created_at'] as const;
+
+const priceFilter = z
+  .string()
+  .trim()
+  .regex(MONEY, 'Enter a number with at most 2 decimal places.')
+  .transform((value) => Number(value).toFixed(2));
+
+export const productListQuery = pageQuery
+  .extend({
+    search: z.string().trim().max(200).optional().meta({ description: 'Case-insensitive, over name and description' }),
+    min_price: priceFilter.optional().meta({ example: '10.00' }),
+    max_price: priceFilter.optional().meta({ example: '99.99' }),
+    in_stock: z.enum(['true', 'false']).transform((v) => v === 'true').optional().meta({ description: 'true: only products with stock' }),
+    ordering: z.enum(ORDERINGS).optional().meta({ description: 'Default: newest first' }),
+  })
+  .refine((q) => !q.min_price || !q.max_price || Number(q.min_price) <= Number(q.max_price), {
+    path: ['min_price'],
+    message: 'min_price must not be greater than max_price.',
+  });
+
+export type CreateProductInput = z.output<typeof createProductBody>;
+export type UpdateProductInput = z.output<typeof updateProductBody>;
+export type ProductListQuery = z.output<typeof productListQuery>;

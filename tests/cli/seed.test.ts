@@ -1,0 +1,34 @@
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { seedDemoData } from '../../src/cli/seed';
+import { config } from '../../src/config';
+import { db } from '../../src/lib/db';
+import { api } from '../support/api';
+
+describe('the demo seed', () => {
+  it('fills a catalog of at least 50 products, a few with images, and a staff admin', async () => {
+    await seedDemoData();
+    const res = await api().get('/api/products/?page_size=100').expect(200);
+    expect(res.body.count).toBeGreaterThanOrEqual(50);
+    const pictured = res.body.results.filter((p: { image: string | null }) => p.image);
+    expect(pictured.length).toBeGreaterThanOrEqual(3);
+    for (const product of pictured) {
+      const served = await api().get(new URL(product.image).pathname).expect(200);
+      expect(served.headers['content-type']).toBe('image/png');
+    }
+    const login = await api().post('/api/token/').send({ username: config.demoAdmin.username, password: config.demoAdmin.password }).expect(200);
+    const me = await api().get('/api/users/me/').set('Authorization', `Bearer ${login.body.access}`).expect(200);
+    expect(me.body.is_staff).toBe(true);
+  });
+
+  it('adds nothing on a second run', async () => {
+    await seedDemoData();
+    const products = await db().product.count();
+    const images = (await db().product.findMany({ where: { image: { not: null } } })).map((p) => p.image!);
+    const second = await seedDemoData();
+    expect(second).toEqual({ products: 0, admin: false });
+    expect(await db().product.count()).toBe(products);
+    expect(await db().user.count()).toBe(1);
+    for (const image of images) expect(existsSync(path.join(config.uploads.dir, image))).toBe(true);
+  });
+});

@@ -1,0 +1,149 @@
+import { db } from '../../src/lib/db';
+import { api, buildProduct } from '../support/api';
+
+const list = (query = '') => api().get(`/api/products/${query}`);
+const names = (res: { body: { results: { name: string }[] } }) => res.body.results.map((p) => p.name);
+
+describe('GET /api/products/ pagination', () => {
+  it('pages DRF-style with absolute next/previous links, 20 per page by default', async () => {
+    for (let i = 0; i < 45; i += 1) await buildProduct({ name: `P${String(i).padStart(2, '0')}` });
+
+    const first = await list().expect(200);
+    expect(first.body.count).toBe(45);
+    expect(first.body.results).toHaveLength(20);
+    expect(first.body.previous).toBeNull();
+    expect(first.body.next).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/api\/products\/\?page=2$/);
+
+    const last = await list('?page=3').expect(200);
+    expect(last.body.results).toHaveLength(5);
+    expect(last.body.next).toBeNull();
+    expect(last.body.previous).toMatch(/\/api\/products\/\?page=2$/);
+
+    const second = await list('?page=2').expect(200);
+    expect(second.body.previous).toMatch(/\/api\/products\/$/);
+  });
+
+  it('keeps the other query parameters in the links and caps page_size at 100', async () => {
+    for (let i = 0; i < 3; i += 1) await buildProduct({ name: `Lamp ${i}` });
+    const res = await list('?search=lamp&page_size=2&ordering=name').expect(200);
+    expect(res.body.next).toMatch(/\?search=lamp&page_size=2&ordering=name&page=2$/);
+    const capped = await list('?page_size=101');
+    expect(capped.status).toBe(400);
+    expect(capped.body.errors.page_size).toBeDefined();
+  });
+
+  it('answers 404 for a page past the end, like DRF', async () => {
+    await buildProduct();
+    const res = await list('?page=2').expect(404);
+    expect(res.body.detail).toBe('Invalid page.');
+  });
+
+  it('answers an empty first page for an empty catalog', async () => {
+    const res = await list().expect(200);
+    expect(res.body).toEqual({ count: 0, next: null, previous: null, results: [] });
+  });
+
+  it('builds links from PUBLIC_URL when it is set', async () => {
+    jest.resetModules();
+    process.env.PUBLIC_URL = 'https://shop.example.com/backend';
+    try {
+      const { createApp } = await import('../../src/app');
+      const { openDb } = await import('../../src/lib/db');
+      const { config } = await import('../../src/config');
+      openDb(config.database.url!, 2);
+      for (let i = 0; i < 3; i += 1) await buildProduct();
+      const request = (await import('supertest')).default;
+      const res = await request(createApp()).get('/api/products/?page_size=1&page=2').expect(200);
+      expect(res.body.next).toBe('https://shop.example.com/backend/api/products/?page_size=1&page=3');
+      expect(res.body.previous).toBe('https://shop.example.com/backend/api/products/?page_size=1');
+    } finally {
+      process.env.PUBLIC_URL = '';
+    }
+  });
+});
+
+describe('GET /api/products/ filters', () => {
+  it('searches name and description, case-insensitively', async () => {
+    await buildProduct({ name: 'Red Kettle', description: 'boils water' });
+    await buildProduct({ name: 'Teapot', description: 'Pairs with a KETTLE' });
+    await buildProduct({ name: 'Mug', description: 'ceramic' });
+    const res = await list('?search=kettle&ordering=name').expect(200);
+    expect(names(res)).toEqual(['Red Kettle', 'Teapot']);
+  });
+
+  it('treats % and _ in the search as plain characters', async () => {
+    await buildProduct({ name: '100% Cotton' });
+    await buildProduct({ name: '1000 Cotton' });
+    await buildProduct({ name: 'snake_case mug' });
+    await buildProduct({ name: 'snakeXcase mug' });
+    expect(names(await list('?search=100%25').expect(200))).toEqual(['100% Cotton']);
+    expect(names(await list('?search=snake_case').expect(200))).toEqual(['snake_case mug']);
+    await buildProduct({ name: 'back\\slash' });
+    expect(names(await list('?search=k%5Cs').expect(200))).toEqual(['back\\slash']);
+  });
+
+  it('filters by price range, inclusive', async () => {
+    await buildProduct({ name: 'Cheap', price: '5.00' });
+    await buildProduct({ name: 'Mid', price: '10.00' });
+    await buildProduct({ name: 'Dear', price: '20.00' });
+    expect(names(await list('?min_price=10&ordering=price').expect(200))).toEqual(['Mid', 'Dear']);
+    expect(names(await list('?max_price=10.00&ordering=price').expect(200))).toEqual(['Cheap', 'Mid']);
+    expect(names(await list('?min_price=6&max_price=19.99').expect(200))).toEqual(['Mid']);
+  });
+
+  it('filters to products in stock', async () => {
+    await buildProduct({ name: 'Available', stock: 2 });
+    await buildProduct({ name: 'Sold out', stock: 0 });
+    expect(names(await list('?in_stock=true').expect(200))).toEqual(['Available']);
+    expect(names(await list('?in_stock=false').expect(200))).toEqual(['Sold out']);
+  });
+
+  it.each([
+    ['price', ['A', 'B', 'C']],
+    ['-price', ['C', 'B', 'A']],
+    ['name', ['A', 'B', 'C']],
+    ['-name', ['C', 'B', 'A']],
+    ['created_at', ['B', 'A', 'C']],
+    ['-created_at', ['C', 'A', 'B']],
+  ])('orders by %s', async (ordering, expected) => {
+    await buildProduct({ name: 'B', price: '2.00' });
+    await buildProduct({ name: 'A', price: '1.00' });
+    await buildProduct({ name: 'C', price: '3.00' });
+    expect(names(await list(`?ordering=${ordering}`).expect(200))).toEqual(expected);
+  });
+
+  it('breaks ties by id so pages never repeat or skip a product', async () => {
+    for (let i = 0; i < 7; i += 1) await buildProduct({ name: `Same price ${i}`, price: '9.99' });
+    const seen: string[] = [];
+    for (let page = 1; page <= 4; page += 1) seen.push(...names(await list(`?ordering=price&page_size=2&page=${page}`).expect(200)));
+    expect(seen).toEqual([...Array(7).keys()].map((i) => `Same price ${i}`));
+  });
+
+  it('lists newest first by default', async () => {
+    await buildProduct({ name: 'Old' });
+    await buildProduct({ name: 'New' });
+    expect(names(await list().expect(200))).toEqual(['New', 'Old']);
+  });
+
+  it.each([
+    ['?min_price=abc', 'min_price'],
+    ['?max_price=-1', 'max_price'],
+    ['?min_price=1.234', 'min_price'],
+    ['?min_price=20&max_price=10', 'min_price'],
+    ['?in_stock=maybe', 'in_stock'],
+    ['?ordering=password_hash', 'ordering'],
+    ['?ordering=price;DROP TABLE products', 'ordering'],
+    ['?page=0', 'page'],
+    ['?page=abc', 'page'],
+    ['?page=1&page=2', 'page'],
+    ['?page_size=-5', 'page_size'],
+    ['?search=' + 'x'.repeat(201), 'search'],
+    ['?search=a&search=b', 'search'],
+  ])('answers %s with 400 naming %s', async (query, parameter) => {
+    await buildProduct();
+    const res = await list(query).expect(400);
+    expect(res.body.errors[parameter]).toBeDefined();
+    expect(res.body.detail).toContain(parameter);
+    expect(await db().product.count()).toBe(1);
+  });
+});
