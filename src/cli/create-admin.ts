@@ -2,6 +2,7 @@
 // Non-interactive; exits 1 with a clear message on bad input or an existing user.
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
+import '../lib/zod-messages';
 import { zodFieldErrors } from '../http/zod-errors';
 import { ValidationError } from '../lib/errors';
 import { emailField, passwordField, passwordTooSimilar, usernameField } from '../modules/users/users.schemas';

@@ -5,6 +5,7 @@
 import { OpenAPIRegistry, type RouteConfig } from '@asteasolutions/zod-to-openapi';
 import { Router, type Request, type RequestHandler, type Response } from 'express';
 import { z, type ZodType } from 'zod';
+import '../lib/zod-messages';
 import { ValidationError } from '../lib/errors';
 import { authenticate, type AuthLevel } from './authenticate';
 import { HttpError } from './errors';

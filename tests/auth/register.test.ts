@@ -42,6 +42,19 @@ describe('POST /api/users/register/', () => {
     expect(await db().user.count()).toBe(0);
   });
 
+  it("says DRF's 'This field is required.' for each missing field", async () => {
+    const res = await register({}).expect(400);
+    expect(res.body.errors).toEqual({
+      username: ['This field is required.'],
+      email: ['This field is required.'],
+      password: ['This field is required.'],
+    });
+  });
+
+  it('accepts a password that merely contains the username', async () => {
+    await register({ username: 'boss', email: 'boss@example.com', password: 'big-boss-pass-2026' }).expect(201);
+  });
+
   it('refuses invalid usernames and emails with field errors', async () => {
     const res = await register({ username: 'has space', email: 'not-an-email', password: 'correct-horse-battery' }).expect(400);
     expect(Object.keys(res.body.errors).sort()).toEqual(['email', 'username']);

@@ -32,13 +32,14 @@ export const passwordField = z
   .refine((p) => !COMMON_PASSWORDS.has(p.toLowerCase()), 'This password is too common.')
   .meta({ example: 'correct-horse-battery' });
 
+/**
+ * A rough stand-in for Django's UserAttributeSimilarityValidator: the password
+ * is, or is mostly made of, the username, the email or its local part.
+ */
 export function passwordTooSimilar(password: string, ...attributes: (string | undefined)[]): boolean {
   const p = password.toLowerCase();
-  return attributes.some((value) => {
-    if (!value) return false;
-    const v = value.toLowerCase();
-    return p === v || p === v.split('@')[0] || (v.length >= 4 && p.includes(v));
-  });
+  const candidates = attributes.flatMap((value) => (value ? [value.toLowerCase(), value.toLowerCase().split('@')[0]!] : []));
+  return candidates.some((v) => v.length >= 3 && p.includes(v) && v.length * 2 >= p.length);
 }
 
 const SIMILAR = 'The password is too similar to the username or email.';
