@@ -13,6 +13,8 @@ import { authRateLimiter } from './http/rate-limit';
 import { logger } from './lib/logger';
 import { registerAuthRoutes } from './modules/auth/auth.router';
 import { registerHealthRoutes } from './modules/health/health.router';
+import { registerCartRoutes } from './modules/cart/cart.router';
+import { registerOrderRoutes } from './modules/orders/orders.router';
 import { registerProductRoutes } from './modules/products/products.router';
 import { registerUserRoutes } from './modules/users/users.router';
 import { mediaRouter } from './http/media';
@@ -75,6 +77,8 @@ export function createApp({ config = defaultConfig }: AppOptions = {}): Express 
   registerAuthRoutes(api, rateLimit);
   registerUserRoutes(api);
   registerProductRoutes(api);
+  registerCartRoutes(api);
+  registerOrderRoutes(api);
   app.use(api.finish());
   app.use(docsRouter(api));
   app.use('/media', mediaRouter());

@@ -21,7 +21,7 @@ export interface Reply {
   headers?: Record<string, string>;
 }
 
-export interface RouteSpec<B extends ZodType, Q extends ZodType, P extends ZodType, A extends AuthLevel | undefined> {
+export interface RouteSpec<B extends ZodType, Q extends ZodType, P extends ZodType, A extends AuthLevel | undefined, H extends ZodType = ZodType> {
   method: Method;
   /** OpenAPI form with DRF's trailing slash: `/api/products/{id}/`. */
   path: string;
@@ -34,15 +34,17 @@ export interface RouteSpec<B extends ZodType, Q extends ZodType, P extends ZodTy
   multipart?: ZodType;
   query?: Q;
   params?: P;
-  headers?: z.ZodObject;
+  /** Request headers the route reads, validated like the query. */
+  headers?: H;
   responses: Record<number, { description: string; schema?: ZodType }>;
   middleware?: RequestHandler[];
 }
 
-export interface RouteContext<B, Q, P, A> {
+export interface RouteContext<B, Q, P, A, H = unknown> {
   body: B;
   query: Q;
   params: P;
+  headers: H;
   user: A extends AuthLevel ? AuthUser : undefined;
   req: Request;
   res: Response;
@@ -76,9 +78,10 @@ export class Api {
     Q extends ZodType = ZodType<Record<string, never>>,
     P extends ZodType = ZodType<Record<string, never>>,
     A extends AuthLevel | undefined = undefined,
+    H extends ZodType = ZodType<Record<string, never>>,
   >(
-    spec: RouteSpec<B, Q, P, A>,
-    handler: (ctx: RouteContext<z.output<B>, z.output<Q>, z.output<P>, A>) => Promise<Reply> | Reply,
+    spec: RouteSpec<B, Q, P, A, H>,
+    handler: (ctx: RouteContext<z.output<B>, z.output<Q>, z.output<P>, A, z.output<H>>) => Promise<Reply> | Reply,
   ): void {
     const expressPath = spec.path.replace(/\{(\w+)\}/g, ':$1').replace(/\/$/, '');
     this.document(spec);
@@ -88,9 +91,10 @@ export class Api {
       const user = req.user;
       const params = spec.params ? parseParams(spec.params, req.params) : {};
       const query = spec.query ? parseInput(spec.query, req.query, 'query') : {};
+      const headers = spec.headers ? parseInput(spec.headers, req.headers, 'header') : {};
       const body = spec.body ? parseInput(spec.body, bodyOf(req, Boolean(spec.multipart)), 'body') : undefined;
-      const reply = await handler({ body, query, params, user, req, res } as RouteContext<
-        z.output<B>, z.output<Q>, z.output<P>, A
+      const reply = await handler({ body, query, params, headers, user, req, res } as RouteContext<
+        z.output<B>, z.output<Q>, z.output<P>, A, z.output<H>
       >);
       for (const [name, value] of Object.entries(reply.headers ?? {})) res.setHeader(name, value);
       if (reply.body === undefined) res.status(reply.status).end();
@@ -119,11 +123,11 @@ export class Api {
     return this.router;
   }
 
-  private document<B extends ZodType, Q extends ZodType, P extends ZodType, A extends AuthLevel | undefined>(
-    spec: RouteSpec<B, Q, P, A>,
+  private document<B extends ZodType, Q extends ZodType, P extends ZodType, A extends AuthLevel | undefined, H extends ZodType>(
+    spec: RouteSpec<B, Q, P, A, H>,
   ): void {
     const statuses = new Set(Object.keys(spec.responses).map(Number));
-    if (spec.body || spec.query) statuses.add(400);
+    if (spec.body || spec.query || spec.headers) statuses.add(400);
     if (spec.body) statuses.add(413).add(415);
     if (spec.auth) statuses.add(401);
     if (spec.auth === 'staff') statuses.add(403);
@@ -149,7 +153,7 @@ export class Api {
       request: {
         params: spec.params as z.ZodObject | undefined,
         query: spec.query as z.ZodObject | undefined,
-        headers: spec.headers,
+        headers: spec.headers as z.ZodObject | undefined,
         body: spec.body || spec.multipart ? { required: true, content } : undefined,
       },
       responses,
@@ -165,15 +169,15 @@ function bodyOf(req: Request, multipartAllowed: boolean): unknown {
   return req.body ?? {};
 }
 
-function parseInput<T extends ZodType>(schema: T, input: unknown, where: 'body' | 'query'): z.output<T> {
+const WHERE_LABEL = { body: 'Invalid input', query: 'Invalid query parameter', header: 'Invalid header' } as const;
+
+function parseInput<T extends ZodType>(schema: T, input: unknown, where: keyof typeof WHERE_LABEL): z.output<T> {
   const result = schema.safeParse(input);
   if (result.success) return result.data;
   const errors = zodFieldErrors(result.error);
   const fields = Object.keys(errors);
-  const detail =
-    where === 'query'
-      ? `Invalid query parameter${fields.length > 1 ? 's' : ''}: ${fields.join(', ')}.`
-      : `Invalid input${fields.length ? `: ${fields.join(', ')}` : ''}.`;
+  const plural = where !== 'body' && fields.length > 1 ? 's' : '';
+  const detail = `${WHERE_LABEL[where]}${plural}${fields.length ? `: ${fields.join(', ')}` : ''}.`;
   throw new ValidationError(detail, errors);
 }
 

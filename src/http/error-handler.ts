@@ -62,7 +62,10 @@ export const errorHandler: ErrorRequestHandler = (error, req, res, _next) => {
   if (error?.expose === true && status >= 400 && status < 500) return sendProblem(res, status, String(error.message));
 
   const known = prismaProblem(error);
-  if (known) return sendProblem(res, known[0], known[1]);
+  if (known) {
+    if (known[0] === 503) res.setHeader('Retry-After', '1');
+    return sendProblem(res, known[0], known[1]);
+  }
 
   req.log?.error({ err: error }, 'unhandled error');
   sendProblem(res, 500, 'A server error occurred.');
@@ -75,6 +78,9 @@ function prismaProblem(error: unknown): [number, string] | undefined {
   if (error.code === 'P2002') return [409, 'A record with these values already exists.'];
   if (error.code === 'P2025') return [404, 'Not found.'];
   if (error.code === 'P2003') return [409, 'A related record does not exist or is still referenced.'];
+  // A transaction that could not start in time, timed out, or lost a
+  // deadlock: the database is busy, and the same request may well succeed.
+  if (error.code === 'P2028' || error.code === 'P2034') return [503, 'The server is busy; please retry.'];
   return undefined;
 }
 

@@ -38,3 +38,8 @@ export async function removeImage(name: string | null | undefined): Promise<void
     if (error.code !== 'ENOENT') throw error;
   });
 }
+
+/** The public URL of a stored image, or null. */
+export function mediaUrl(baseUrl: string, name: string | null): string | null {
+  return name ? `${baseUrl}/media/${name}` : null;
+}

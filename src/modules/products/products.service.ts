@@ -1,6 +1,7 @@
 import { db, Prisma } from '../../lib/db';
 import { NotFoundError, ValidationError } from '../../lib/errors';
-import { detectImageType, removeImage, saveImage } from '../../lib/media';
+import { detectImageType, mediaUrl, removeImage, saveImage } from '../../lib/media';
+import { formatMoney } from '../../lib/money';
 import type { PageRequest } from '../../http/pagination';
 import type { CreateProductInput, ProductListQuery, UpdateProductInput } from './products.schemas';
 
@@ -14,9 +15,9 @@ export function toProduct(product: Product, mediaBaseUrl: string) {
     id: product.id,
     name: product.name,
     description: product.description,
-    price: product.price.toFixed(2),
+    price: formatMoney(product.price),
     stock: product.stock,
-    image: product.image ? `${mediaBaseUrl}/media/${product.image}` : null,
+    image: mediaUrl(mediaBaseUrl, product.image),
     created_at: product.createdAt.toISOString(),
     updated_at: product.updatedAt.toISOString(),
   };

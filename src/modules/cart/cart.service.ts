@@ -1,0 +1,96 @@
+// The authenticated user's cart. Every query carries the owner's id, so another
+// user's line is simply not found. Writes lock the owner's user row first: a
+// user's cart changes one request at a time, which keeps the 100-line limit and
+// the quantity-vs-stock check exact without read-then-write races.
+import { db, type Db, Prisma } from '../../lib/db';
+import { NotFoundError, ValidationError } from '../../lib/errors';
+import { mediaUrl } from '../../lib/media';
+import { formatMoney, lineTotal } from '../../lib/money';
+import { MAX_CART_LINES, type AddToCartInput } from './cart.schemas';
+
+const lineWithProduct = { include: { product: true } } satisfies Prisma.CartItemDefaultArgs;
+type CartLine = Prisma.CartItemGetPayload<typeof lineWithProduct>;
+
+export function toCartLine(line: CartLine, mediaBaseUrl: string) {
+  const { product } = line;
+  return {
+    id: line.id,
+    product: {
+      id: product.id,
+      name: product.name,
+      price: formatMoney(product.price),
+      image: mediaUrl(mediaBaseUrl, product.image),
+      stock: product.stock,
+    },
+    quantity: line.quantity,
+    subtotal: formatMoney(lineTotal(product.price, line.quantity)),
+  };
+}
+
+const lineNotFound = () => new NotFoundError('No cart line matches the given query.');
+
+export async function lockCart(tx: Db, userId: number): Promise<void> {
+  await tx.$queryRaw`SELECT 1 FROM users WHERE id = ${userId} FOR UPDATE`;
+}
+
+function checkStock(quantity: number, stock: number): void {
+  if (quantity > stock) {
+    throw ValidationError.field('quantity', `Only ${stock} in stock; ${quantity} requested.`);
+  }
+}
+
+export function listCart(userId: number, client: Db = db()): Promise<CartLine[]> {
+  return client.cartItem.findMany({ where: { userId }, ...lineWithProduct, orderBy: { id: 'asc' } });
+}
+
+/** Adds to the line for this product, creating it if needed (one line per user and product). */
+export function addToCart(userId: number, input: AddToCartInput): Promise<CartLine> {
+  return db().$transaction(async (tx) => {
+    await lockCart(tx, userId);
+    const product = await tx.product.findUnique({ where: { id: input.product_id }, select: { stock: true } });
+    if (!product) throw ValidationError.field('product_id', `Invalid pk "${input.product_id}" - object does not exist.`);
+    const existing = await tx.cartItem.findUnique({ where: { userId_productId: { userId, productId: input.product_id } } });
+    if (!existing && (await tx.cartItem.count({ where: { userId } })) >= MAX_CART_LINES) {
+      throw ValidationError.field('product_id', `A cart holds at most ${MAX_CART_LINES} different products.`);
+    }
+    const quantity = (existing?.quantity ?? 0) + input.quantity;
+    checkStock(quantity, product.stock);
+    return tx.cartItem.upsert({
+      where: { userId_productId: { userId, productId: input.product_id } },
+      create: { userId, productId: input.product_id, quantity },
+      update: { quantity },
+      ...lineWithProduct,
+    });
+  });
+}
+
+export async function getCartLine(userId: number, id: number): Promise<CartLine> {
+  const line = await db().cartItem.findFirst({ where: { id, userId }, ...lineWithProduct });
+  if (!line) throw lineNotFound();
+  return line;
+}
+
+export function setCartLineQuantity(userId: number, id: number, quantity: number): Promise<CartLine> {
+  return db().$transaction(async (tx) => {
+    await lockCart(tx, userId);
+    const line = await tx.cartItem.findFirst({ where: { id, userId }, ...lineWithProduct });
+    if (!line) throw lineNotFound();
+    checkStock(quantity, line.product.stock);
+    return tx.cartItem.update({ where: { id: line.id }, data: { quantity }, ...lineWithProduct });
+  });
+}
+
+export async function removeCartLine(userId: number, id: number): Promise<void> {
+  const { count } = await db().cartItem.deleteMany({ where: { id, userId } });
+  if (count === 0) throw lineNotFound();
+}
+
+/** Summed in SQL over numeric, so no rounding happens anywhere. */
+export async function cartSummary(userId: number) {
+  const [row] = await db().$queryRaw<{ total_items: bigint; total_cost: Prisma.Decimal }[]>`
+    SELECT COALESCE(SUM(c.quantity), 0)::bigint AS total_items,
+           COALESCE(SUM(c.quantity * p.price), 0)::numeric(14,2) AS total_cost
+    FROM cart_items c JOIN products p ON p.id = c.product_id
+    WHERE c.user_id = ${userId}`;
+  return { total_items: Number(row!.total_items), total_cost: formatMoney(row!.total_cost) };
+}

@@ -1,0 +1,94 @@
+import type { Api, Reply } from '../../http/api';
+import { idParams, pageQuery, pageRequest, paginate } from '../../http/pagination';
+import { checkout, createOrder, type PlacedOrder } from '../checkout/checkout.service';
+import { createOrderBody, idempotencyHeaders, orderListQuery, orderPage, orderSchema, updateOrderBody } from './orders.schemas';
+import * as orders from './orders.service';
+
+const tag = 'orders';
+const auth = 'user' as const;
+
+const placedResponses = {
+  201: { description: 'The order (the same one again for a retried Idempotency-Key)', schema: orderSchema },
+  409: { description: 'Not enough stock (each short product with what is available), or the same Idempotency-Key is still in progress' },
+  422: { description: 'The Idempotency-Key was used with a different request' },
+};
+
+function placed({ order, replayed }: PlacedOrder): Reply {
+  return { status: 201, body: order, headers: replayed ? { 'Idempotent-Replayed': 'true' } : {} };
+}
+
+const keyOf = (headers: { 'idempotency-key'?: string }) => headers['idempotency-key'];
+
+export function registerOrderRoutes(api: Api): void {
+  api.route(
+    {
+      method: 'get', path: '/api/orders/', tag, auth, summary: 'List orders',
+      description: 'Your own orders, newest first. Staff see everyone\'s and may filter with `?user=`.',
+      query: orderListQuery,
+      responses: { 200: { description: 'A page of orders', schema: orderPage } },
+    },
+    async ({ req, user, query }) => ({ status: 200, body: paginate(req, query, await orders.listOrders(user, query, pageRequest(query))) }),
+  );
+
+  for (const path of ['/api/orders/', '/api/orders/create/']) {
+    api.route(
+      {
+        method: 'post', path, tag, auth, summary: 'Order the given products',
+        description: 'One transaction: stock checked and decremented, lines written with price snapshots.',
+        body: createOrderBody, headers: idempotencyHeaders, responses: placedResponses,
+      },
+      async ({ user, body, headers }) => placed(await createOrder(user.id, body, keyOf(headers))),
+    );
+  }
+
+  api.route(
+    {
+      method: 'get', path: '/api/orders/my-orders/', tag, auth, summary: 'My past orders, newest first',
+      query: pageQuery,
+      responses: { 200: { description: 'A page of my orders', schema: orderPage } },
+    },
+    async ({ req, user, query }) => ({ status: 200, body: paginate(req, query, await orders.listOwnOrders(user.id, pageRequest(query))) }),
+  );
+
+  api.route(
+    {
+      method: 'post', path: '/api/orders/checkout/', tag, auth, summary: 'Turn my cart into an order',
+      description: 'Empties the cart in the same transaction. An empty cart is a 400.',
+      headers: idempotencyHeaders, responses: placedResponses,
+    },
+    async ({ user, headers }) => placed(await checkout(user.id, keyOf(headers))),
+  );
+
+  api.route(
+    {
+      method: 'get', path: '/api/orders/{id}/', tag, auth, summary: 'One order', params: idParams,
+      responses: { 200: { description: 'The order', schema: orderSchema } },
+    },
+    async ({ user, params }) => ({ status: 200, body: await orders.getOrder(user, params.id) }),
+  );
+
+  for (const method of ['put', 'patch'] as const) {
+    api.route(
+      {
+        method, path: '/api/orders/{id}/', tag, auth, summary: 'Change the status of an order',
+        description: 'Owner: cancel a pending order. Staff: one step forward (pending, paid, shipped, delivered) or cancel before shipped. Cancelling returns the stock.',
+        params: idParams, body: updateOrderBody,
+        responses: { 200: { description: 'The order', schema: orderSchema }, 409: { description: 'Not an allowed change; `allowed` lists the allowed ones' } },
+      },
+      async ({ user, params, body }) => ({ status: 200, body: await orders.changeOrderStatus(user, params.id, body.status) }),
+    );
+  }
+
+  api.route(
+    {
+      method: 'delete', path: '/api/orders/{id}/', tag, auth, summary: 'Cancel an order',
+      description: 'Orders are history and are never erased: this cancels, under the same rules as PATCH.',
+      params: idParams,
+      responses: { 204: { description: 'Cancelled' }, 409: { description: 'The order can no longer be cancelled' } },
+    },
+    async ({ user, params }) => {
+      await orders.changeOrderStatus(user, params.id, 'cancelled');
+      return { status: 204 };
+    },
+  );
+}

@@ -1,0 +1,73 @@
+import { z } from 'zod';
+import { pageQuery, paginatedSchema } from '../../http/pagination';
+import { productIdField } from '../cart/cart.schemas';
+
+export const MAX_ORDER_LINES = 100;
+export const ORDER_STATUSES = ['pending', 'paid', 'shipped', 'delivered', 'cancelled'] as const;
+export type OrderStatus = (typeof ORDER_STATUSES)[number];
+
+const orderLineInput = z.strictObject({
+  product_id: productIdField,
+  quantity: z.number().int('A valid integer is required.').min(1, 'Ensure this value is greater than or equal to 1.').max(1_000_000),
+});
+
+export const createOrderBody = z
+  .strictObject({
+    items: z
+      .array(orderLineInput)
+      .min(1, 'An order needs at least one line.')
+      .max(MAX_ORDER_LINES, `An order has at most ${MAX_ORDER_LINES} lines.`),
+  })
+  .superRefine(({ items }, ctx) => {
+    const seen = new Set<number>();
+    items.forEach((item, index) => {
+      if (seen.has(item.product_id)) {
+        ctx.addIssue({ code: 'custom', path: ['items', index, 'product_id'], message: 'Each product may appear only once.' });
+      }
+      seen.add(item.product_id);
+    });
+  })
+  .meta({ id: 'OrderCreateRequest', example: { items: [{ product_id: 1, quantity: 2 }] } });
+
+export const updateOrderBody = z
+  .strictObject({ status: z.enum(ORDER_STATUSES) })
+  .meta({ id: 'OrderStatusRequest', description: 'Only the status can change; see the status rules.', example: { status: 'cancelled' } });
+
+export const idempotencyHeaders = z.object({
+  'idempotency-key': z
+    .string()
+    .min(1)
+    .max(255)
+    .regex(/^[\x21-\x7e]+$/, 'Use printable ASCII without spaces.')
+    .optional()
+    .meta({ description: 'Makes a retry return the first answer instead of ordering again (24 hours).', example: 'c3f1a1d0-checkout-1' }),
+});
+
+export const orderSchema = z
+  .object({
+    id: z.number().int(),
+    user_id: z.number().int().nullable().meta({ description: 'null once the account is deleted' }),
+    status: z.enum(ORDER_STATUSES),
+    total: z.string().meta({ example: '39.98' }),
+    items: z.array(
+      z.object({
+        id: z.number().int(),
+        product_id: z.number().int().nullable().meta({ description: 'null once the product is deleted' }),
+        product_name: z.string(),
+        unit_price: z.string().meta({ example: '19.99' }),
+        quantity: z.number().int(),
+        subtotal: z.string().meta({ example: '39.98' }),
+      }),
+    ),
+    created_at: z.iso.datetime(),
+    updated_at: z.iso.datetime(),
+  })
+  .meta({ id: 'Order' });
+
+export const orderPage = paginatedSchema(orderSchema, 'PaginatedOrders');
+
+export const orderListQuery = pageQuery.extend({
+  user: z.coerce.number().int().min(1).max(2_147_483_647).optional().meta({ description: "Staff only: one user's orders" }),
+});
+
+export type CreateOrderInput = z.output<typeof createOrderBody>;

@@ -1,0 +1,18 @@
+// Factories for the shopping flow: cart lines and orders, made through the API
+// when the behaviour under test is the API's, or directly when it is setup.
+import { db } from '../../src/lib/db';
+import { api } from './api';
+
+export function addToCart(auth: Record<string, string>, productId: number, quantity = 1) {
+  return api().post('/api/cart/').set(auth).send({ product_id: productId, quantity });
+}
+
+export async function stockOf(productId: number): Promise<number> {
+  return (await db().product.findUniqueOrThrow({ where: { id: productId } })).stock;
+}
+
+export async function placeOrder(auth: Record<string, string>, items: { product_id: number; quantity: number }[]) {
+  const res = await api().post('/api/orders/').set(auth).send({ items });
+  if (res.status !== 201) throw new Error(`order failed: ${res.status} ${JSON.stringify(res.body)}`);
+  return res.body as { id: number; status: string; total: string; items: { product_id: number; quantity: number }[] };
+}
