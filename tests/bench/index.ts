@@ -1,7 +1,8 @@
 // `npm run bench`: speed targets live here, never in timed tests.
 import { catalogSearchBench } from './catalog-search';
+import { checkoutBench } from './checkout';
 
-const benches: Record<string, () => Promise<void>> = { 'catalog-search': catalogSearchBench };
+const benches: Record<string, () => Promise<void>> = { 'catalog-search': catalogSearchBench, checkout: checkoutBench };
 
 async function main(): Promise<void> {
   const only = process.argv[2];
