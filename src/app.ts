@@ -17,12 +17,25 @@ import { registerCartRoutes } from './modules/cart/cart.router';
 import { registerOrderRoutes } from './modules/orders/orders.router';
 import { registerProductRoutes } from './modules/products/products.router';
 import { registerUserRoutes } from './modules/users/users.router';
-import { mediaRouter } from './http/media';
+import { documentMedia, mediaRouter } from './http/media';
 
 const REQUEST_ID = /^[\w.:-]{1,100}$/;
 
 export interface AppOptions {
   config?: Config;
+}
+
+/** Every route, declared once: mounted by createApp, documented by the OpenAPI generator. */
+export function buildApi(config: Config = defaultConfig): Api {
+  const api = new Api();
+  registerHealthRoutes(api);
+  registerAuthRoutes(api, authRateLimiter(config.auth.rateLimitPerMinute));
+  registerUserRoutes(api);
+  registerProductRoutes(api);
+  registerCartRoutes(api);
+  registerOrderRoutes(api);
+  documentMedia(api);
+  return api;
 }
 
 export function createApp({ config = defaultConfig }: AppOptions = {}): Express {
@@ -71,14 +84,7 @@ export function createApp({ config = defaultConfig }: AppOptions = {}): Express 
   );
   app.use(express.json({ limit: '1mb', type: ['application/json', 'application/*+json'] }));
 
-  const api = new Api();
-  const rateLimit = authRateLimiter(config.auth.rateLimitPerMinute);
-  registerHealthRoutes(api);
-  registerAuthRoutes(api, rateLimit);
-  registerUserRoutes(api);
-  registerProductRoutes(api);
-  registerCartRoutes(api);
-  registerOrderRoutes(api);
+  const api = buildApi(config);
   app.use(api.finish());
   app.use(docsRouter(api));
   app.use('/media', mediaRouter());

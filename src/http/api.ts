@@ -28,6 +28,8 @@ export interface RouteSpec<B extends ZodType, Q extends ZodType, P extends ZodTy
   summary: string;
   description?: string;
   tag: string;
+  /** Defaults to DRF/drf-spectacular style: `products_list`, `products_partial_update`... */
+  operationId?: string;
   auth?: A;
   body?: B;
   /** Multipart form schema, for the document only; `middleware` parses it. */
@@ -57,12 +59,26 @@ const STANDARD_ERRORS: Record<number, string> = {
   404: 'Not found',
   413: 'Body too large',
   415: 'Unsupported content type',
+  500: 'Unexpected server error (details are logged with the request id, never returned)',
 };
+
+const ACTIONS: Record<Method, string> = { get: 'retrieve', post: 'create', put: 'update', patch: 'partial_update', delete: 'destroy' };
+
+function isCollection(schema: ZodType | undefined): boolean {
+  return schema instanceof z.ZodArray || String(z.globalRegistry.get(schema as ZodType)?.id ?? '').startsWith('Paginated');
+}
+
+function defaultOperationId(spec: { method: Method; path: string; responses: Record<number, { schema?: ZodType }> }): string {
+  const segments = spec.path.split('/').filter((s) => s && s !== 'api' && !s.startsWith('{'));
+  const action = spec.method === 'get' && !spec.path.includes('{') && isCollection(spec.responses[200]?.schema) ? 'list' : ACTIONS[spec.method];
+  return [...segments.map((s) => s.replace(/-/g, '_')), action].join('_');
+}
 
 export class Api {
   readonly router = Router();
   readonly registry = new OpenAPIRegistry();
   private readonly methodsByPath = new Map<string, Set<string>>();
+  private readonly operationIds = new Set<string>();
 
   constructor() {
     this.registry.registerComponent('securitySchemes', 'bearerAuth', {
@@ -126,8 +142,13 @@ export class Api {
   private document<B extends ZodType, Q extends ZodType, P extends ZodType, A extends AuthLevel | undefined, H extends ZodType>(
     spec: RouteSpec<B, Q, P, A, H>,
   ): void {
-    const statuses = new Set(Object.keys(spec.responses).map(Number));
+    const operationId = spec.operationId ?? defaultOperationId(spec);
+    if (this.operationIds.has(operationId)) throw new Error(`Duplicate operationId ${operationId} (${spec.method} ${spec.path})`);
+    this.operationIds.add(operationId);
+
+    const statuses = new Set(Object.keys(spec.responses).map(Number)).add(500);
     if (spec.body || spec.query || spec.headers) statuses.add(400);
+    if (spec.query instanceof z.ZodObject && 'page' in spec.query.shape) statuses.add(404); // a page past the end
     if (spec.body) statuses.add(413).add(415);
     if (spec.auth) statuses.add(401);
     if (spec.auth === 'staff') statuses.add(403);
@@ -138,7 +159,8 @@ export class Api {
       const description = declared?.description ?? STANDARD_ERRORS[status] ?? 'Error';
       const schema = declared?.schema ?? (status >= 400 ? problemSchema : undefined);
       const mediaType = declared?.schema || status < 400 ? 'application/json' : 'application/problem+json';
-      responses[status] = schema ? { description, content: { [mediaType]: { schema } } } : { description };
+      const headers = status === 429 || status === 503 ? { 'Retry-After': { description: 'Seconds to wait', schema: { type: 'integer' as const } } } : undefined;
+      responses[status] = { description, ...(schema ? { content: { [mediaType]: { schema } } } : {}), ...(headers ? { headers } : {}) };
     }
     const content: Record<string, { schema: ZodType }> = {};
     if (spec.body) content['application/json'] = { schema: spec.body };
@@ -146,10 +168,12 @@ export class Api {
     this.registry.registerPath({
       method: spec.method,
       path: spec.path,
+      operationId,
       summary: spec.summary,
       description: spec.description,
       tags: [spec.tag],
-      security: spec.auth ? [{ bearerAuth: [] }] : undefined,
+      // An empty list says "no token needed" explicitly (linters insist).
+      security: spec.auth ? [{ bearerAuth: [] }] : [],
       request: {
         params: spec.params as z.ZodObject | undefined,
         query: spec.query as z.ZodObject | undefined,

@@ -10,6 +10,7 @@ export function buildOpenApiDocument(api: Api) {
     info: {
       title: 'Shop API',
       version: '1.0.0',
+      license: { name: 'Proprietary', identifier: 'LicenseRef-Proprietary' },
       description:
         'E-commerce REST API. Log in with POST /api/token/, then use **Authorize** with the `access` token. ' +
         'Errors are RFC 9457 problem documents that always carry `detail`.',
