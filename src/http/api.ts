@@ -158,7 +158,7 @@ export class Api {
       const declared = spec.responses[status];
       const description = declared?.description ?? STANDARD_ERRORS[status] ?? 'Error';
       const schema = declared?.schema ?? (status >= 400 ? problemSchema : undefined);
-      const mediaType = declared?.schema || status < 400 ? 'application/json' : 'application/problem+json';
+      const mediaType = status >= 400 ? 'application/problem+json' : 'application/json';
       const headers = status === 429 || status === 503 ? { 'Retry-After': { description: 'Seconds to wait', schema: { type: 'integer' as const } } } : undefined;
       responses[status] = { description, ...(schema ? { content: { [mediaType]: { schema } } } : {}), ...(headers ? { headers } : {}) };
     }

@@ -3,11 +3,16 @@
 import express, { Router } from 'express';
 import { z } from 'zod';
 import type { Api } from './api';
+import { HttpError } from './errors';
 import { problemSchema } from './problem';
 import { uploadDir } from '../lib/media';
 
 export function mediaRouter(): Router {
   const router = Router();
+  router.use((req, _res, next) => {
+    if (req.method === 'GET' || req.method === 'HEAD') return next();
+    next(new HttpError(405, 'Method not allowed.', {}, { Allow: 'GET, HEAD' }));
+  });
   router.use(
     express.static(uploadDir(), {
       dotfiles: 'deny',

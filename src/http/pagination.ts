@@ -31,7 +31,7 @@ export function pageRequest(query: PageQuery): PageRequest {
 
 export function paginatedSchema<T extends ZodType>(item: T, name: string) {
   return z
-    .object({
+    .strictObject({
       count: z.number().int(),
       next: z.url().nullable(),
       previous: z.url().nullable(),

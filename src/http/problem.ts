@@ -34,3 +34,20 @@ export function sendProblem(res: Response, status: number, detail: string, extra
   if (typeof requestId === 'string') body.request_id = requestId;
   res.status(status).type('application/problem+json').send(JSON.stringify(body));
 }
+
+export const insufficientStockProblem = problemSchema
+  .extend({
+    code: z.literal('insufficient_stock'),
+    shortages: z.array(
+      z.strictObject({ product_id: z.number().int(), name: z.string().nullable(), requested: z.number().int(), available: z.number().int() }),
+    ),
+  })
+  .meta({ id: 'InsufficientStockProblem', description: 'Each product that is short, with what is available' });
+
+export const illegalStatusChangeProblem = problemSchema
+  .extend({
+    code: z.literal('illegal_status_change'),
+    order_status: z.string(),
+    allowed: z.array(z.string()),
+  })
+  .meta({ id: 'IllegalStatusChangeProblem', description: 'The order\'s current status and the changes allowed to you' });

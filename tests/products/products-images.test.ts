@@ -122,6 +122,7 @@ describe('/media/ serves uploads and nothing else', () => {
   it('does not accept writes', async () => {
     await buildProduct();
     const res = await api().put('/media/x.png').send('data');
-    expect(res.status).toBe(404);
+    expect(res.status).toBe(405);
+    expect(res.headers.allow).toBe('GET, HEAD');
   });
 });

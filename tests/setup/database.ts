@@ -1,6 +1,7 @@
 // Each test starts from empty tables in this worker's own database.
 import { closeDb, db, openDb } from '../../src/lib/db';
 import { config } from '../../src/config';
+import { takeContractViolations } from '../support/contract';
 
 const TABLES = ['idempotency_keys', 'order_items', 'orders', 'cart_items', 'products', 'refresh_tokens', 'users'];
 
@@ -10,6 +11,11 @@ beforeAll(() => {
 
 beforeEach(async () => {
   await db().$executeRawUnsafe(`TRUNCATE ${TABLES.map((t) => `"${t}"`).join(', ')} RESTART IDENTITY CASCADE`);
+});
+
+// Any response that strayed from /openapi.json fails the test that caused it.
+afterEach(() => {
+  expect(takeContractViolations()).toEqual([]);
 });
 
 afterAll(async () => {

@@ -4,8 +4,9 @@ import request from 'supertest';
 import { createApp } from '../../src/app';
 import { db } from '../../src/lib/db';
 import { hashPassword } from '../../src/lib/password';
+import { contractChecked } from './contract';
 
-export const app = createApp();
+export const app = contractChecked(createApp());
 export const api = () => request(app);
 
 let sequence = 0;

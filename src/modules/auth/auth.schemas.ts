@@ -10,7 +10,7 @@ export const loginBody = z
   .meta({ id: 'TokenObtainRequest', example: { username: 'alice', password: 'correct-horse-battery' } });
 
 export const tokenPair = z
-  .object({ access: z.string(), refresh: z.string() })
+  .strictObject({ access: z.string(), refresh: z.string() })
   .meta({ id: 'TokenPair', example: { access: 'eyJhbGciOiJIUzI1NiIs...', refresh: 'eyJhbGciOiJIUzI1NiIs...' } });
 
 export const refreshBody = z.strictObject({ refresh: token }).meta({ id: 'TokenRefreshRequest', example: { refresh: 'eyJhbGciOiJIUzI1NiIs...' } });

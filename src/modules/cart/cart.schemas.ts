@@ -18,9 +18,9 @@ export const addToCartBody = z
 export const setQuantityBody = z.strictObject({ quantity: quantityField }).meta({ id: 'CartQuantityRequest', example: { quantity: 3 } });
 
 export const cartLineSchema = z
-  .object({
+  .strictObject({
     id: z.number().int(),
-    product: z.object({
+    product: z.strictObject({
       id: z.number().int(),
       name: z.string(),
       price: z.string().meta({ example: '19.99' }),
@@ -35,7 +35,7 @@ export const cartLineSchema = z
 export const cartSchema = z.array(cartLineSchema).meta({ id: 'Cart' });
 
 export const cartSummarySchema = z
-  .object({ total_items: z.number().int(), total_cost: z.string().meta({ example: '59.97' }) })
+  .strictObject({ total_items: z.number().int(), total_cost: z.string().meta({ example: '59.97' }) })
   .meta({ id: 'CartSummary', description: 'total_items is the sum of quantities' });
 
 export type AddToCartInput = z.output<typeof addToCartBody>;

@@ -3,7 +3,7 @@ import type { Api } from '../../http/api';
 import { HttpError } from '../../http/errors';
 import { db } from '../../lib/db';
 
-const status = z.object({ status: z.string() }).meta({ id: 'ServiceStatus', example: { status: 'ok' } });
+const status = z.strictObject({ status: z.string() }).meta({ id: 'ServiceStatus', example: { status: 'ok' } });
 
 export function registerHealthRoutes(api: Api): void {
   api.route(

@@ -1,4 +1,6 @@
+import { z } from 'zod';
 import type { Api, Reply } from '../../http/api';
+import { illegalStatusChangeProblem, insufficientStockProblem, problemSchema } from '../../http/problem';
 import { idParams, pageQuery, pageRequest, paginate } from '../../http/pagination';
 import { checkout, createOrder, type PlacedOrder } from '../checkout/checkout.service';
 import { createOrderBody, idempotencyHeaders, orderListQuery, orderPage, orderSchema, updateOrderBody } from './orders.schemas';
@@ -9,13 +11,22 @@ const auth = 'user' as const;
 
 const placedResponses = {
   201: { description: 'The order (the same one again for a retried Idempotency-Key)', schema: orderSchema },
-  409: { description: 'Not enough stock (each short product with what is available), or the same Idempotency-Key is still in progress' },
+  409: {
+    description: 'Not enough stock (each short product with what is available), or the same Idempotency-Key is still in progress',
+    schema: z.union([insufficientStockProblem, problemSchema]),
+  },
+  503: { description: 'The database is busy; retry' },
   422: { description: 'The Idempotency-Key was used with a different request' },
 };
 
 function placed({ order, replayed }: PlacedOrder): Reply {
   return { status: 201, body: order, headers: replayed ? { 'Idempotent-Replayed': 'true' } : {} };
 }
+
+const statusConflict = {
+  description: 'Not an allowed change (`allowed` lists the allowed ones), or a concurrent change won',
+  schema: z.union([illegalStatusChangeProblem, problemSchema]),
+};
 
 const keyOf = (headers: { 'idempotency-key'?: string }) => headers['idempotency-key'];
 
@@ -73,7 +84,7 @@ export function registerOrderRoutes(api: Api): void {
         method, path: '/api/orders/{id}/', tag, auth, summary: 'Change the status of an order',
         description: 'Owner: cancel a pending order. Staff: one step forward (pending, paid, shipped, delivered) or cancel before shipped. Cancelling returns the stock.',
         params: idParams, body: updateOrderBody,
-        responses: { 200: { description: 'The order', schema: orderSchema }, 409: { description: 'Not an allowed change; `allowed` lists the allowed ones' } },
+        responses: { 200: { description: 'The order', schema: orderSchema }, 409: statusConflict },
       },
       async ({ user, params, body }) => ({ status: 200, body: await orders.changeOrderStatus(user, params.id, body.status) }),
     );
@@ -84,7 +95,7 @@ export function registerOrderRoutes(api: Api): void {
       method: 'delete', path: '/api/orders/{id}/', tag, auth, summary: 'Cancel an order',
       description: 'Orders are history and are never erased: this cancels, under the same rules as PATCH.',
       params: idParams,
-      responses: { 204: { description: 'Cancelled' }, 409: { description: 'The order can no longer be cancelled' } },
+      responses: { 204: { description: 'Cancelled' }, 409: statusConflict },
     },
     async ({ user, params }) => {
       await orders.changeOrderStatus(user, params.id, 'cancelled');

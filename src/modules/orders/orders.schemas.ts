@@ -44,13 +44,13 @@ export const idempotencyHeaders = z.object({
 });
 
 export const orderSchema = z
-  .object({
+  .strictObject({
     id: z.number().int(),
     user_id: z.number().int().nullable().meta({ description: 'null once the account is deleted' }),
     status: z.enum(ORDER_STATUSES),
     total: z.string().meta({ example: '39.98' }),
     items: z.array(
-      z.object({
+      z.strictObject({
         id: z.number().int(),
         product_id: z.number().int().nullable().meta({ description: 'null once the product is deleted' }),
         product_name: z.string(),

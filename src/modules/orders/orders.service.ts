@@ -85,7 +85,7 @@ export function changeOrderStatus(viewer: AuthUser, id: number, target: OrderSta
     if (!allowed.includes(target)) {
       throw new ConflictError(
         `A ${order.status} order cannot become ${target}. Allowed: ${allowed.length ? allowed.join(', ') : 'no change'}.`,
-        { code: 'illegal_status_change', status: order.status, allowed },
+        { code: 'illegal_status_change', order_status: order.status, allowed },
       );
     }
     // The WHERE on the old status is the guard: of two racing changes, the

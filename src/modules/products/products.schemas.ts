@@ -51,7 +51,7 @@ export const productForm = z
   .meta({ id: 'ProductForm', description: 'The same fields as JSON, plus an optional image file' });
 
 export const productSchema = z
-  .object({
+  .strictObject({
     id: z.number().int(),
     name: z.string(),
     description: z.string(),

@@ -54,11 +54,11 @@ export const registerBody = z
   .meta({ id: 'RegisterRequest', example: { username: 'alice', email: 'alice@example.com', password: 'correct-horse-battery' } });
 
 export const registeredUser = z
-  .object({ id: z.number().int(), username: z.string(), email: z.string(), date_joined: z.iso.datetime() })
+  .strictObject({ id: z.number().int(), username: z.string(), email: z.string(), date_joined: z.iso.datetime() })
   .meta({ id: 'RegisteredUser' });
 
 export const userSchema = z
-  .object({
+  .strictObject({
     id: z.number().int(),
     username: z.string(),
     email: z.string(),
