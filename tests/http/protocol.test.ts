@@ -2,6 +2,7 @@ import request from 'supertest';
 import { createApp } from '../../src/app';
 import { config } from '../../src/config';
 import { api, signedIn } from '../support/api';
+import { contractChecked } from '../support/contract';
 
 describe('HTTP behaviour every client relies on', () => {
   it('answers an unknown route with a 404 problem document', async () => {
@@ -82,7 +83,7 @@ describe('HTTP behaviour every client relies on', () => {
 });
 
 describe('rate limiting of the credential endpoints', () => {
-  const limited = createApp({ config: { ...config, auth: { ...config.auth, rateLimitPerMinute: 3 } } });
+  const limited = contractChecked(createApp({ config: { ...config, auth: { ...config.auth, rateLimitPerMinute: 3 } } }));
 
   it('answers 429 with Retry-After once an IP passes the per-minute budget', async () => {
     const attempt = () => request(limited).post('/api/token/').send({ username: 'nobody', password: 'wrong-password' });
