@@ -4,48 +4,22 @@
 // Names carry a per-run suffix, so two runs at once never meet, and the
 // teardown drops them; no other database is touched.
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import type { Config } from 'jest';
 import { Client } from 'pg';
-import { startEmbeddedPostgres, type EmbeddedDatabase } from '../../src/lib/database/embedded';
 import { migrate } from '../../src/lib/database/migrator';
+import { pickPostgresServer, type PostgresServer } from '../support/postgres-server';
 import { TEMPLATE_ENV, databaseName, databaseUrl, workerDatabaseUrl } from '../support/test-databases';
-
-const LOCAL_SERVER = 'postgresql://postgres@127.0.0.1:5432/postgres';
-const TEST_DATABASE = 'shop_test';
 
 declare global {
   // eslint-disable-next-line no-var
-  var __embeddedTestDb: EmbeddedDatabase | undefined;
-}
-
-async function answers(url: string): Promise<boolean> {
-  const client = new Client({ connectionString: url, connectionTimeoutMillis: 2_000 });
-  try {
-    await client.connect();
-    await client.query('SELECT 1');
-    return true;
-  } catch {
-    return false;
-  } finally {
-    await client.end().catch(() => undefined);
-  }
-}
-
-async function chooseServer(): Promise<string> {
-  if (process.env.TEST_DATABASE_URL) return process.env.TEST_DATABASE_URL;
-  if (await answers(LOCAL_SERVER)) return databaseUrl(LOCAL_SERVER, TEST_DATABASE);
-  const dir = mkdtempSync(path.join(tmpdir(), 'shop-test-pg-'));
-  globalThis.__embeddedTestDb = await startEmbeddedPostgres({ dir: path.join(dir, 'data'), port: 0, persistent: false });
-  return globalThis.__embeddedTestDb.url(TEST_DATABASE);
+  var __testPostgres: PostgresServer | undefined;
 }
 
 const ident = (name: string) => `"${name.replace(/"/g, '""')}"`;
 
 export default async function globalSetup(config: Config): Promise<void> {
-  const serverUrl = await chooseServer();
+  globalThis.__testPostgres = await pickPostgresServer(process.env.TEST_DATABASE_URL, 'shop_test');
+  const serverUrl = globalThis.__testPostgres.url;
   const templateUrl = databaseUrl(serverUrl, `${databaseName(serverUrl)}_${randomBytes(3).toString('hex')}`);
   const admin = new Client({ connectionString: databaseUrl(templateUrl, 'postgres') });
   await admin.connect();

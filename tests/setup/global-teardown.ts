@@ -5,7 +5,7 @@ import { TEMPLATE_ENV, databaseName, databaseUrl } from '../support/test-databas
 
 export default async function globalTeardown(): Promise<void> {
   const templateUrl = process.env[TEMPLATE_ENV];
-  if (templateUrl && !globalThis.__embeddedTestDb) {
+  if (templateUrl && !globalThis.__testPostgres?.embedded) {
     const admin = new Client({ connectionString: databaseUrl(templateUrl, 'postgres') });
     await admin.connect();
     try {
@@ -19,5 +19,5 @@ export default async function globalTeardown(): Promise<void> {
       await admin.end();
     }
   }
-  await globalThis.__embeddedTestDb?.stop();
+  await globalThis.__testPostgres?.stop();
 }

@@ -57,30 +57,22 @@ export function registerProductRoutes(api: Api): void {
     },
   );
 
-  api.route(
-    {
-      method: 'put', path: '/api/products/{id}/', tag, summary: 'Replace a product (staff)', ...staffWrite,
-      description: 'Every field but the image must be given. The image is kept unless a file or `image: null` is sent.',
-      params: idParams, body: replaceProductBody,
-      responses: { 200: { description: 'The product', schema: productSchema } },
-    },
-    async ({ req, params, body }) => {
-      const product = await products.updateProduct(params.id, body, imageChange(req, body));
-      return { status: 200, body: products.toProduct(product, baseUrl(req)) };
-    },
-  );
-
-  api.route(
-    {
-      method: 'patch', path: '/api/products/{id}/', tag, summary: 'Change some fields of a product (staff)', ...staffWrite,
-      params: idParams, body: updateProductBody,
-      responses: { 200: { description: 'The product', schema: productSchema } },
-    },
-    async ({ req, params, body }) => {
-      const product = await products.updateProduct(params.id, body, imageChange(req, body));
-      return { status: 200, body: products.toProduct(product, baseUrl(req)) };
-    },
-  );
+  const writes = [
+    { method: 'put' as const, body: replaceProductBody, summary: 'Replace a product (staff)', description: 'Every field but the image must be given. The image is kept unless a file or `image: null` is sent.' },
+    { method: 'patch' as const, body: updateProductBody, summary: 'Change some fields of a product (staff)', description: 'Only the given fields change.' },
+  ];
+  for (const { method, body: schema, summary, description } of writes) {
+    api.route(
+      {
+        method, path: '/api/products/{id}/', tag, summary, description, ...staffWrite, params: idParams, body: schema,
+        responses: { 200: { description: 'The product', schema: productSchema } },
+      },
+      async ({ req, params, body }) => {
+        const product = await products.updateProduct(params.id, body, imageChange(req, body));
+        return { status: 200, body: products.toProduct(product, baseUrl(req)) };
+      },
+    );
+  }
 
   api.route(
     {
