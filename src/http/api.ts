@@ -195,7 +195,21 @@ function bodyOf(req: Request, multipartAllowed: boolean): unknown {
 
 const WHERE_LABEL = { body: 'Invalid input', query: 'Invalid query parameter', header: 'Invalid header' } as const;
 
+/** PostgreSQL text cannot hold U+0000; DRF refuses it with this very message. */
+function findNullCharacter(value: unknown, path: string[] = []): string | undefined {
+  if (typeof value === 'string') return value.includes('\u0000') ? path.join('.') || 'non_field_errors' : undefined;
+  if (value && typeof value === 'object') {
+    for (const [key, child] of Object.entries(value)) {
+      const found = key.includes('\u0000') ? [...path, key].join('.') : findNullCharacter(child, [...path, key]);
+      if (found) return found;
+    }
+  }
+  return undefined;
+}
+
 function parseInput<T extends ZodType>(schema: T, input: unknown, where: keyof typeof WHERE_LABEL): z.output<T> {
+  const withNull = findNullCharacter(input);
+  if (withNull) throw ValidationError.field(withNull, 'Null characters are not allowed.');
   const result = schema.safeParse(input);
   if (result.success) return result.data;
   const errors = zodFieldErrors(result.error);
