@@ -48,7 +48,11 @@ export const productForm = z
     stock: z.string().optional().meta({ example: '25' }),
     image: binary.optional(),
   })
-  .meta({ id: 'ProductForm', description: 'The same fields as JSON, plus an optional image file' });
+  .meta({
+    id: 'ProductForm',
+    description: 'The same fields as JSON, plus an optional image file',
+    example: { name: 'Classic Cotton T-Shirt', description: 'Soft organic cotton tee.', price: '19.99', stock: '120' },
+  });
 
 export const productSchema = z
   .strictObject({
