@@ -1,0 +1,47 @@
+import { loadConfig } from '../../src/config';
+
+describe('configuration', () => {
+  it('refuses to start in production without a JWT secret, or with a short one', () => {
+    expect(() => loadConfig({ NODE_ENV: 'production' })).toThrow(/JWT_SECRET is required/);
+    expect(() => loadConfig({ NODE_ENV: 'production', JWT_SECRET: 'too-short' })).toThrow(/at least 32 characters/);
+    expect(loadConfig({ NODE_ENV: 'production', JWT_SECRET: 'x'.repeat(32) }).auth.jwtSecret).toBe('x'.repeat(32));
+  });
+
+  it('outside production makes up a random secret, different each time', () => {
+    const warn = jest.spyOn(process, 'emitWarning').mockImplementation(() => undefined);
+    const a = loadConfig({ NODE_ENV: 'development' }).auth.jwtSecret;
+    const b = loadConfig({ NODE_ENV: 'development' }).auth.jwtSecret;
+    expect(a.length).toBeGreaterThanOrEqual(32);
+    expect(a).not.toBe(b);
+    expect(warn).toHaveBeenCalledWith(expect.stringMatching(/JWT_SECRET is not set/));
+    warn.mockRestore();
+  });
+
+  it('has the documented defaults', () => {
+    const config = loadConfig({ JWT_SECRET: 'x'.repeat(40) });
+    expect(config).toMatchObject({
+      port: 8000,
+      corsOrigins: ['http://localhost:4200'],
+      auth: { accessTokenSeconds: 300, refreshTokenSeconds: 86_400, bcryptRounds: 12, rateLimitPerMinute: 20 },
+      uploads: { dir: 'uploads', maxBytes: 5 * 1024 * 1024 },
+      database: { url: undefined, migrateOnStart: true },
+    });
+  });
+
+  it('names each bad variable in one clear error', () => {
+    let message = '';
+    try {
+      loadConfig({ PORT: 'eighty', BCRYPT_ROUNDS: '99', DATABASE_URL: 'not a url', MIGRATE_ON_START: 'maybe' });
+    } catch (error) {
+      message = (error as Error).message;
+    }
+    expect(message).toMatch(/^Invalid configuration:/);
+    for (const name of ['PORT', 'BCRYPT_ROUNDS', 'DATABASE_URL', 'MIGRATE_ON_START']) expect(message).toContain(name);
+  });
+
+  it('reads comma-separated CORS origins and boolean flags', () => {
+    const config = loadConfig({ JWT_SECRET: 'x'.repeat(40), CORS_ORIGINS: 'http://a.test, https://b.test', MIGRATE_ON_START: 'false' });
+    expect(config.corsOrigins).toEqual(['http://a.test', 'https://b.test']);
+    expect(config.database.migrateOnStart).toBe(false);
+  });
+});
