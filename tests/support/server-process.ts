@@ -17,7 +17,11 @@ function freePort(): Promise<number> {
 
 export interface ServerProcess {
   url: string;
+  /** SIGTERM, then wait for the process to end. */
   stop: () => Promise<void>;
+  /** Resolves with the exit code when the process ends. */
+  exited: Promise<number | null>;
+  signal: (signal: NodeJS.Signals) => void;
 }
 
 export async function startServerProcess(): Promise<ServerProcess> {
@@ -27,6 +31,7 @@ export async function startServerProcess(): Promise<ServerProcess> {
     env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', MIGRATE_ON_START: 'false', LOG_LEVEL: 'error' },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   let stderr = '';
   child.stderr?.on('data', (chunk) => (stderr += chunk));
   const url = `http://127.0.0.1:${port}`;
@@ -43,11 +48,11 @@ export async function startServerProcess(): Promise<ServerProcess> {
   }
   return {
     url,
-    stop: () =>
-      new Promise((resolve) => {
-        if (child.exitCode !== null) return resolve();
-        child.once('exit', () => resolve());
-        child.kill('SIGTERM');
-      }),
+    exited,
+    signal: (signal) => child.kill(signal),
+    stop: async () => {
+      if (child.exitCode === null) child.kill('SIGTERM');
+      await exited;
+    },
   };
 }

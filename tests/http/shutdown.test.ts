@@ -1,0 +1,39 @@
+// SIGTERM drains: the server stops accepting, lets the request in flight
+// finish with its real answer, closes the pool and exits 0.
+import { db } from '../../src/lib/db';
+import { issueToken } from '../../src/lib/tokens';
+import { buildProduct, buildUser } from '../support/api';
+import { startServerProcess } from '../support/server-process';
+
+describe('graceful shutdown', () => {
+  it('finishes a checkout that is in flight at SIGTERM, then refuses new connections and exits 0', async () => {
+    const server = await startServerProcess();
+    const user = await buildUser();
+    const product = await buildProduct({ stock: 3 });
+    await db().cartItem.create({ data: { userId: user.id, productId: product.id, quantity: 1 } });
+
+    // Hold the product's row lock so the checkout stays in flight.
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    const blocker = db().$transaction(async (tx) => {
+      await tx.$queryRaw`SELECT id FROM products WHERE id = ${product.id} FOR UPDATE`;
+      await held;
+    }, { timeout: 20_000 });
+
+    const inFlight = fetch(`${server.url}/api/orders/checkout/`, {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${issueToken('access', user.id).token}` },
+    });
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    server.signal('SIGTERM');
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    await expect(fetch(`${server.url}/health`)).rejects.toThrow();
+
+    release();
+    await blocker;
+    const response = await inFlight;
+    expect(response.status).toBe(201);
+    expect(await server.exited).toBe(0);
+    expect((await db().product.findUniqueOrThrow({ where: { id: product.id } })).stock).toBe(2);
+  });
+});
