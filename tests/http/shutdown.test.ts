@@ -37,3 +37,20 @@ describe('graceful shutdown', () => {
     expect((await db().product.findUniqueOrThrow({ where: { id: product.id } })).stock).toBe(2);
   });
 });
+
+describe('readiness', () => {
+  it('answers /ready 503 (and /health 200) when the database does not answer', async () => {
+    const server = await startServerProcess({
+      env: { DATABASE_URL: 'postgresql://postgres@127.0.0.1:1/nowhere' },
+      readyPath: '/health',
+    });
+    try {
+      const ready = await fetch(`${server.url}/ready`);
+      expect(ready.status).toBe(503);
+      expect(ready.headers.get('content-type')).toMatch(/application\/problem\+json/);
+      expect((await fetch(`${server.url}/health`)).status).toBe(200);
+    } finally {
+      await server.stop();
+    }
+  });
+});

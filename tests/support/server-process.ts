@@ -24,11 +24,11 @@ export interface ServerProcess {
   signal: (signal: NodeJS.Signals) => void;
 }
 
-export async function startServerProcess(): Promise<ServerProcess> {
+export async function startServerProcess(options: { env?: Record<string, string>; readyPath?: string } = {}): Promise<ServerProcess> {
   const port = await freePort();
   const child: ChildProcess = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', 'src/server.ts'], {
     cwd: path.resolve(__dirname, '../..'),
-    env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', MIGRATE_ON_START: 'false', LOG_LEVEL: 'error' },
+    env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', MIGRATE_ON_START: 'false', LOG_LEVEL: 'error', ...options.env },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
@@ -39,7 +39,7 @@ export async function startServerProcess(): Promise<ServerProcess> {
   for (;;) {
     if (child.exitCode !== null) throw new Error(`server process exited: ${stderr}`);
     try {
-      if ((await fetch(`${url}/ready`)).ok) break;
+      if ((await fetch(`${url}${options.readyPath ?? '/ready'}`)).ok) break;
     } catch {
       // not listening yet
     }
