@@ -36,8 +36,7 @@ describe('hostile input never produces a 500', () => {
     for (const url of urls) {
       for (const query of QUERIES) {
         const res = await send(url + query);
-        expect({ url: url + query, status: res.status }).toEqual({ url: url + query, status: expect.any(Number) });
-        expect(res.status).toBeLessThan(500);
+        if (res.status >= 500) throw new Error(`${method} ${url + query} -> ${res.status} ${res.text}`);
       }
       if (method === 'get' || method === 'delete') continue;
       for (const body of BODIES) {
