@@ -1,7 +1,7 @@
 // Which PostgreSQL server the suite and the benchmarks use: an explicit URL,
 // else the machine's server on 127.0.0.1:5432 if it answers, else an embedded
 // one in a temporary folder (stopped and removed by `stop`).
-import { mkdtempSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Client } from 'pg';
@@ -34,6 +34,11 @@ export async function pickPostgresServer(explicitUrl: string | undefined, databa
   if (explicitUrl) return { url: explicitUrl, embedded: false, stop: async () => undefined };
   if (await answers(LOCAL_SERVER)) return { url: databaseUrl(LOCAL_SERVER, database), embedded: false, stop: async () => undefined };
   const dir = mkdtempSync(path.join(tmpdir(), 'shop-pg-'));
+  chmodSync(dir, 0o755); // mkdtemp makes it 0700; PostgreSQL runs as another OS user
   const embedded = await startEmbeddedPostgres({ dir: path.join(dir, 'data'), port: 0, persistent: false });
-  return { url: embedded.url(database), embedded: true, stop: embedded.stop };
+  const stop = async () => {
+    await embedded.stop();
+    rmSync(dir, { recursive: true, force: true });
+  };
+  return { url: embedded.url(database), embedded: true, stop };
 }

