@@ -4,6 +4,7 @@ import { db } from '../../src/lib/db';
 import { issueToken } from '../../src/lib/tokens';
 import { buildProduct, buildUser } from '../support/api';
 import { startServerProcess } from '../support/server-process';
+import { holdProductLock } from '../support/shop';
 
 describe('graceful shutdown', () => {
   it('finishes a checkout that is in flight at SIGTERM, then refuses new connections and exits 0', async () => {
@@ -12,13 +13,7 @@ describe('graceful shutdown', () => {
     const product = await buildProduct({ stock: 3 });
     await db().cartItem.create({ data: { userId: user.id, productId: product.id, quantity: 1 } });
 
-    // Hold the product's row lock so the checkout stays in flight.
-    let release!: () => void;
-    const held = new Promise<void>((resolve) => (release = resolve));
-    const blocker = db().$transaction(async (tx) => {
-      await tx.$queryRaw`SELECT id FROM products WHERE id = ${product.id} FOR UPDATE`;
-      await held;
-    }, { timeout: 20_000 });
+    const lock = await holdProductLock(product.id);
 
     const inFlight = fetch(`${server.url}/api/orders/checkout/`, {
       method: 'POST',
@@ -29,8 +24,7 @@ describe('graceful shutdown', () => {
     await new Promise((resolve) => setTimeout(resolve, 300));
     await expect(fetch(`${server.url}/health`)).rejects.toThrow();
 
-    release();
-    await blocker;
+    await lock.release();
     const response = await inFlight;
     expect(response.status).toBe(201);
     expect(await server.exited).toBe(0);

@@ -1,6 +1,6 @@
 import { db } from '../../src/lib/db';
 import { api, buildProduct, signedIn } from '../support/api';
-import { addToCart, stockOf } from '../support/shop';
+import { addToCart, holdProductLock, stockOf } from '../support/shop';
 
 const checkout = (auth: Record<string, string>, key?: string) => {
   const req = api().post('/api/orders/checkout/').set(auth);
@@ -156,19 +156,12 @@ describe('Idempotency-Key', () => {
     const { auth } = await signedIn();
     const product = await buildProduct({ stock: 5 });
     await addToCart(auth, product.id, 1).expect(201);
-    // Hold the product's row lock so the first checkout waits inside its transaction.
-    let release!: () => void;
-    const held = new Promise<void>((resolve) => (release = resolve));
-    const blocker = db().$transaction(async (tx) => {
-      await tx.$queryRaw`SELECT id FROM products WHERE id = ${product.id} FOR UPDATE`;
-      await held;
-    }, { timeout: 15_000 });
-
+    // The first checkout waits inside its transaction for the product's lock.
+    const lock = await holdProductLock(product.id);
     const first = checkout(auth, 'slow').then((r) => r);
     await new Promise((resolve) => setTimeout(resolve, 300));
     const retry = await checkout(auth, 'slow');
-    release();
-    await blocker;
+    await lock.release();
     expect(retry.status).toBe(409);
     expect(retry.body.code).toBe('idempotency_key_in_use');
     expect((await first).status).toBe(201);

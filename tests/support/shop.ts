@@ -16,3 +16,26 @@ export async function placeOrder(auth: Record<string, string>, items: { product_
   if (res.status !== 201) throw new Error(`order failed: ${res.status} ${JSON.stringify(res.body)}`);
   return res.body as { id: number; status: string; total: string; items: { product_id: number; quantity: number }[] };
 }
+
+/**
+ * Holds a product's row lock from another transaction, so a checkout of it
+ * stays in flight until `release()` (which resolves once the lock is gone).
+ */
+export async function holdProductLock(productId: number): Promise<{ release: () => Promise<void> }> {
+  let unblock!: () => void;
+  const held = new Promise<void>((resolve) => (unblock = resolve));
+  let locked!: () => void;
+  const acquired = new Promise<void>((resolve) => (locked = resolve));
+  const blocker = db().$transaction(async (tx) => {
+    await tx.$queryRaw`SELECT id FROM products WHERE id = ${productId} FOR UPDATE`;
+    locked();
+    await held;
+  }, { timeout: 20_000 });
+  await acquired;
+  return {
+    release: async () => {
+      unblock();
+      await blocker;
+    },
+  };
+}
