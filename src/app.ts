@@ -77,7 +77,7 @@ export function createApp({ config = defaultConfig }: AppOptions = {}): Express 
   app.use(
     cors({
       origin: config.corsOrigins,
-      exposedHeaders: ['x-request-id', 'Retry-After'],
+      exposedHeaders: ['x-request-id', 'Retry-After', 'Idempotent-Replayed'],
       allowedHeaders: ['Authorization', 'Content-Type', 'Idempotency-Key', 'x-request-id'],
       maxAge: 600,
     }),

@@ -31,6 +31,10 @@ export async function seedDemoData(): Promise<{ products: number; admin: boolean
 }
 
 async function main(): Promise<void> {
+  if (config.nodeEnv === 'production') {
+    // The demo admin's password is public (README, .env.example defaults).
+    throw new Error('db:seed adds demo products and a demo admin with a known password: refused with NODE_ENV=production');
+  }
   const { startDatabase, stopDatabase } = await import('../bootstrap');
   const database = await startDatabase();
   try {

@@ -69,6 +69,10 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env) {
     throw new Error(`Invalid configuration:\n${problems}`);
   }
   const env = parsed.data;
+  if (env.NODE_ENV === 'production' && !env.PUBLIC_URL) {
+    // Links in responses would otherwise be built from the client's Host header.
+    throw new Error('PUBLIC_URL is required when NODE_ENV=production (e.g. https://shop.example.com)');
+  }
   return Object.freeze({
     nodeEnv: env.NODE_ENV,
     host: env.HOST,

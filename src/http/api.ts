@@ -77,7 +77,8 @@ function defaultOperationId(spec: { method: Method; path: string; responses: Rec
 export class Api {
   readonly router = Router();
   readonly registry = new OpenAPIRegistry();
-  private readonly methodsByPath = new Map<string, Set<string>>();
+  /** Handlers per Express path, mounted by finish() in an order that keeps 405s right. */
+  private readonly routesByPath = new Map<string, { method: Method; handlers: RequestHandler[] }[]>();
   private readonly operationIds = new Set<string>();
 
   constructor() {
@@ -101,7 +102,6 @@ export class Api {
   ): void {
     const expressPath = spec.path.replace(/\{(\w+)\}/g, ':$1').replace(/\/$/, '');
     this.document(spec);
-    this.methodsByPath.set(expressPath, (this.methodsByPath.get(expressPath) ?? new Set()).add(spec.method));
 
     const run: RequestHandler = async (req, res) => {
       const user = req.user;
@@ -125,13 +125,22 @@ export class Api {
           next();
         }]
       : [];
-    this.router[spec.method](expressPath, ...guard, ...(spec.middleware ?? []), run);
+    const routes = this.routesByPath.get(expressPath) ?? [];
+    routes.push({ method: spec.method, handlers: [...guard, ...(spec.middleware ?? []), run] });
+    this.routesByPath.set(expressPath, routes);
   }
 
-  /** After all routes: a known path with an unknown method is 405, with Allow. */
+  /**
+   * Mounts every route, fixed paths before parameterised ones, each path
+   * followed by its 405 (with Allow): so GET /api/orders/checkout/ is a 405,
+   * not a lookup of an order called "checkout".
+   */
   finish(): Router {
-    for (const [path, methods] of this.methodsByPath) {
-      const allow = [...methods].map((m) => m.toUpperCase()).join(', ');
+    const paths = [...this.routesByPath.keys()].sort((a, b) => Number(a.includes(':')) - Number(b.includes(':')));
+    for (const path of paths) {
+      const routes = this.routesByPath.get(path)!;
+      for (const { method, handlers } of routes) this.router[method](path, ...handlers);
+      const allow = [...new Set(routes.map((r) => r.method.toUpperCase()))].join(', ');
       this.router.all(path, () => {
         throw new HttpError(405, 'Method not allowed.', {}, { Allow: allow });
       });

@@ -33,7 +33,6 @@ const BODY_PARSER_ERRORS: Record<string, [number, string]> = {
   'request.aborted': [400, 'The request was aborted.'],
   'entity.verify.failed': [400, 'The request body could not be verified.'],
   'request.size.invalid': [400, 'The request size did not match Content-Length.'],
-  'stream.encoding.set': [500, 'Internal server error.'],
   'parameters.too.many': [413, 'Too many parameters.'],
 };
 
@@ -55,7 +54,7 @@ export const errorHandler: ErrorRequestHandler = (error, req, res, _next) => {
     return sendProblem(res, error.status, error.message, error.extra);
   }
   const bodyError = typeof error?.type === 'string' ? BODY_PARSER_ERRORS[error.type] : undefined;
-  if (bodyError && bodyError[0] < 500) return sendProblem(res, bodyError[0], bodyError[1]);
+  if (bodyError) return sendProblem(res, bodyError[0], bodyError[1]);
 
   // Other http-errors raised by Express's own middleware (e.g. a bad URI encoding).
   const status = Number(error?.status ?? error?.statusCode);

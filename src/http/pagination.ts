@@ -2,20 +2,21 @@
 // links built from PUBLIC_URL (or the request when it is unset).
 import type { Request } from 'express';
 import { z, type ZodType } from 'zod';
-import { config } from '../config';
 import { NotFoundError } from '../lib/errors';
+import { baseUrl } from './base-url';
 
 export const MAX_PAGE_SIZE = 100;
 
 export const pageQuery = z.object({
   page: z.coerce.number().int().min(1).max(1_000_000).default(1).meta({ description: 'Page number, from 1' }),
+  // Like DRF's max_page_size, a larger request is capped, not refused.
   page_size: z.coerce
     .number()
     .int()
     .min(1)
-    .max(MAX_PAGE_SIZE)
+    .transform((size) => Math.min(size, MAX_PAGE_SIZE))
     .default(20)
-    .meta({ description: `Items per page (at most ${MAX_PAGE_SIZE})` }),
+    .meta({ description: `Items per page; more than ${MAX_PAGE_SIZE} is capped at ${MAX_PAGE_SIZE}`, type: 'integer', minimum: 1 }),
 });
 
 export type PageQuery = z.output<typeof pageQuery>;
@@ -40,10 +41,6 @@ export function paginatedSchema<T extends ZodType>(item: T, name: string) {
     .meta({ id: name });
 }
 
-export function baseUrl(req: Request): string {
-  return config.publicUrl ?? `${req.protocol}://${req.get('host') ?? 'localhost'}`;
-}
-
 export function paginate<T>(req: Request, query: PageQuery, page: { count: number; results: T[] }) {
   const lastPage = Math.max(1, Math.ceil(page.count / query.page_size));
   if (query.page > lastPage) throw new NotFoundError('Invalid page.');
@@ -61,7 +58,3 @@ export function paginate<T>(req: Request, query: PageQuery, page: { count: numbe
     results: page.results,
   };
 }
-
-export const idParams = z.object({
-  id: z.coerce.number().int().min(1).max(2_147_483_647).meta({ description: 'Integer id' }),
-});

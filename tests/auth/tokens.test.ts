@@ -25,6 +25,15 @@ describe('POST /api/token/ (login)', () => {
     await api().post('/api/token/').send({ username: 'mixed.case@EXAMPLE.COM', password: user.password }).expect(200);
   });
 
+  it('lets the owner of an email log in with it even when someone took it as a username', async () => {
+    const owner = await buildUser({ username: 'alice', email: 'alice@example.com', password: 'owner-secret-1' });
+    await buildUser({ username: 'alice@example.com', email: 'mallory@example.com', password: 'mallory-secret-1' });
+    const asOwner = await api().post('/api/token/').send({ username: 'alice@example.com', password: owner.password }).expect(200);
+    expect((jwt.decode(asOwner.body.access) as jwt.JwtPayload).user_id).toBe(owner.id);
+    const asMallory = await api().post('/api/token/').send({ username: 'alice@example.com', password: 'mallory-secret-1' }).expect(200);
+    expect((jwt.decode(asMallory.body.access) as jwt.JwtPayload).user_id).not.toBe(owner.id);
+  });
+
   it('answers 401 with DRF detail for a wrong password, an unknown user, or an inactive account', async () => {
     const user = await buildUser();
     const inactive = await buildUser({ isActive: false });

@@ -1,5 +1,6 @@
 import { db } from '../../src/lib/db';
 import { api, buildProduct, signedIn } from '../support/api';
+import { lockCart } from '../../src/modules/cart/cart.service';
 import { addToCart } from '../support/shop';
 
 describe('the cart', () => {
@@ -132,5 +133,44 @@ describe('the cart', () => {
     await db().product.update({ where: { id: product.id }, data: { price: '6.50' } });
     expect((await api().get('/api/cart/').set(auth).expect(200)).body[0].subtotal).toBe('13.00');
     expect((await api().get('/api/cart/summary/').set(auth).expect(200)).body.total_cost).toBe('13.00');
+  });
+});
+
+describe('the cart summary with very large amounts', () => {
+  it('sums beyond what a single order may hold without failing', async () => {
+    const { auth } = await signedIn();
+    const dear = await buildProduct({ price: '99999999.99', stock: 50_000 });
+    await addToCart(auth, dear.id, 20_000).expect(201);
+    const res = await api().get('/api/cart/summary/').set(auth).expect(200);
+    expect(res.body).toEqual({ total_items: 20_000, total_cost: '1999999999800.00' });
+  });
+});
+
+describe('the cart lock', () => {
+  it('does not hold up the same user logging in or refreshing while a cart write is in flight', async () => {
+    const { user, tokens } = await signedIn();
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    let locked!: () => void;
+    const acquired = new Promise<void>((resolve) => (locked = resolve));
+    const cartWrite = db().$transaction(async (tx) => {
+      await lockCart(tx, user.id);
+      locked();
+      await held;
+    }, { timeout: 20_000 });
+    await acquired;
+    try {
+      // Both insert a refresh token, whose foreign key share-locks the user row.
+      const attempts = Promise.all([
+        api().post('/api/token/').send({ username: user.username, password: user.password }),
+        api().post('/api/token/refresh/').send({ refresh: tokens.refresh }),
+      ]);
+      const outcome = await Promise.race([attempts, new Promise<'blocked'>((resolve) => setTimeout(() => resolve('blocked'), 5_000))]);
+      expect(outcome).not.toBe('blocked');
+      expect((outcome as { status: number }[]).map((r) => r.status)).toEqual([200, 200]);
+    } finally {
+      release();
+      await cartWrite;
+    }
   });
 });

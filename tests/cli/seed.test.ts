@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { seedDemoData } from '../../src/cli/seed';
@@ -30,5 +31,20 @@ describe('the demo seed', () => {
     expect(await db().product.count()).toBe(products);
     expect(await db().user.count()).toBe(1);
     for (const image of images) expect(existsSync(path.join(config.uploads.dir, image))).toBe(true);
+  });
+});
+
+describe('npm run db:seed in production', () => {
+  it('refuses, because the demo admin has a public password, and adds nothing', async () => {
+    const run = spawnSync(process.execPath, ['-r', 'ts-node/register/transpile-only', 'src/cli/seed.ts'], {
+      cwd: path.resolve(__dirname, '../..'),
+      env: { ...process.env, NODE_ENV: 'production', PUBLIC_URL: 'https://shop.example.com', JWT_SECRET: 'x'.repeat(40), LOG_LEVEL: 'info' },
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
+    expect(run.status).not.toBe(0);
+    expect(run.stdout + run.stderr).toMatch(/refused with NODE_ENV=production/);
+    expect(await db().user.count()).toBe(0);
+    expect(await db().product.count()).toBe(0);
   });
 });

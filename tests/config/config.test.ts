@@ -2,9 +2,14 @@ import { loadConfig } from '../../src/config';
 
 describe('configuration', () => {
   it('refuses to start in production without a JWT secret, or with a short one', () => {
-    expect(() => loadConfig({ NODE_ENV: 'production' })).toThrow(/JWT_SECRET is required/);
-    expect(() => loadConfig({ NODE_ENV: 'production', JWT_SECRET: 'too-short' })).toThrow(/at least 32 characters/);
-    expect(loadConfig({ NODE_ENV: 'production', JWT_SECRET: 'x'.repeat(32) }).auth.jwtSecret).toBe('x'.repeat(32));
+    const PUBLIC_URL = 'https://shop.example.com';
+    expect(() => loadConfig({ NODE_ENV: 'production', PUBLIC_URL })).toThrow(/JWT_SECRET is required/);
+    expect(() => loadConfig({ NODE_ENV: 'production', PUBLIC_URL, JWT_SECRET: 'too-short' })).toThrow(/at least 32 characters/);
+    expect(loadConfig({ NODE_ENV: 'production', PUBLIC_URL, JWT_SECRET: 'x'.repeat(32) }).auth.jwtSecret).toBe('x'.repeat(32));
+  });
+
+  it('refuses to start in production without PUBLIC_URL, so links never come from a Host header', () => {
+    expect(() => loadConfig({ NODE_ENV: 'production', JWT_SECRET: 'x'.repeat(32) })).toThrow(/PUBLIC_URL is required/);
   });
 
   it('outside production makes up a random secret, different each time', () => {

@@ -1,7 +1,7 @@
 import request from 'supertest';
 import { createApp } from '../../src/app';
 import { config } from '../../src/config';
-import { api, signedIn } from '../support/api';
+import { api, buildProduct, signedIn } from '../support/api';
 import { contractChecked } from '../support/contract';
 
 describe('HTTP behaviour every client relies on', () => {
@@ -15,6 +15,20 @@ describe('HTTP behaviour every client relies on', () => {
     const res = await api().delete('/api/token/').expect(405);
     expect(res.headers.allow).toBe('POST');
     expect(res.body.detail).toBe('Method not allowed.');
+  });
+
+  it('answers 405, not 404, for a wrong method on a fixed path beside an /{id}/ one', async () => {
+    const { auth } = await signedIn();
+    const checkout = await api().get('/api/orders/checkout/').set(auth).expect(405);
+    expect(checkout.headers.allow).toBe('POST');
+    expect((await api().get('/api/orders/create/').set(auth).expect(405)).headers.allow).toBe('POST');
+    expect((await api().put('/api/cart/summary/').set(auth).expect(405)).headers.allow).toBe('GET');
+  });
+
+  it('refuses a malformed Host header instead of copying it into links', async () => {
+    await buildProduct();
+    const res = await api().get('/api/products/').set('Host', 'evil.example/<script>').expect(400);
+    expect(res.body.detail).toBe('Invalid Host header.');
   });
 
   it('answers malformed JSON with 400 and no stack trace', async () => {

@@ -17,6 +17,8 @@ describe('reading products', () => {
     await api().get('/api/products/424242/').expect(404);
     await api().get('/api/products/not-a-number/').expect(404);
     await api().get('/api/products/-1/').expect(404);
+    await api().get('/api/products/1.0/').expect(404);
+    await api().get('/api/products/0x1/').expect(404);
   });
 });
 

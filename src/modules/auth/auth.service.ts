@@ -24,7 +24,7 @@ export async function refresh(token: string): Promise<TokenPair> {
   const outcome = await db().$transaction(async (tx) => {
     const spent = await spendRefreshToken(token, tx);
     if (spent.status !== 'spent') return spent;
-    if (!(await findActiveUser(claims.user_id, tx))) return { status: 'unknown' as const };
+    if (!(await findActiveUser(claims.user_id, tx))) return { status: 'inactive_user' as const };
     return { status: 'issued' as const, pair: await issueTokenPair(claims.user_id, spent.familyId, tx) };
   });
   if (outcome.status === 'issued') return outcome.pair;

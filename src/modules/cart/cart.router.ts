@@ -1,5 +1,6 @@
 import type { Api } from '../../http/api';
-import { baseUrl, idParams } from '../../http/pagination';
+import { baseUrl } from '../../http/base-url';
+import { idParams } from '../../http/params';
 import { addToCartBody, cartLineSchema, cartSchema, cartSummarySchema, setQuantityBody } from './cart.schemas';
 import * as cart from './cart.service';
 

@@ -1,7 +1,9 @@
 // The authenticated user's cart. Every query carries the owner's id, so another
 // user's line is simply not found. Writes lock the owner's user row first: a
 // user's cart changes one request at a time, which keeps the 100-line limit and
-// the quantity-vs-stock check exact without read-then-write races.
+// the quantity-vs-stock check exact without read-then-write races. The lock is
+// FOR NO KEY UPDATE, which does not block the key-share locks that foreign
+// keys take, so logins and token refreshes never wait behind a checkout.
 import { db, type Db, Prisma } from '../../lib/db';
 import { NotFoundError, ValidationError } from '../../lib/errors';
 import { mediaUrl } from '../../lib/media';
@@ -30,7 +32,7 @@ export function toCartLine(line: CartLine, mediaBaseUrl: string) {
 const lineNotFound = () => new NotFoundError('No cart line matches the given query.');
 
 export async function lockCart(tx: Db, userId: number): Promise<void> {
-  await tx.$queryRaw`SELECT 1 FROM users WHERE id = ${userId} FOR UPDATE`;
+  await tx.$queryRaw`SELECT 1 FROM users WHERE id = ${userId} FOR NO KEY UPDATE`;
 }
 
 function checkStock(quantity: number, stock: number): void {
@@ -89,7 +91,7 @@ export async function removeCartLine(userId: number, id: number): Promise<void> 
 export async function cartSummary(userId: number) {
   const [row] = await db().$queryRaw<{ total_items: bigint; total_cost: Prisma.Decimal }[]>`
     SELECT COALESCE(SUM(c.quantity), 0)::bigint AS total_items,
-           COALESCE(SUM(c.quantity * p.price), 0)::numeric(14,2) AS total_cost
+           COALESCE(SUM(c.quantity * p.price), 0) AS total_cost
     FROM cart_items c JOIN products p ON p.id = c.product_id
     WHERE c.user_id = ${userId}`;
   return { total_items: Number(row!.total_items), total_cost: formatMoney(row!.total_cost) };

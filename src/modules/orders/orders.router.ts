@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import type { Api, Reply } from '../../http/api';
 import { illegalStatusChangeProblem, insufficientStockProblem, problemSchema } from '../../http/problem';
-import { idParams, pageQuery, pageRequest, paginate } from '../../http/pagination';
+import { pageQuery, pageRequest, paginate } from '../../http/pagination';
+import { idParams } from '../../http/params';
 import { checkout, createOrder, type PlacedOrder } from '../checkout/checkout.service';
 import { createOrderBody, idempotencyHeaders, orderListQuery, orderPage, orderSchema, updateOrderBody } from './orders.schemas';
 import * as orders from './orders.service';

@@ -1,6 +1,8 @@
 import type { Request } from 'express';
 import type { Api } from '../../http/api';
-import { baseUrl, idParams, pageRequest, paginate } from '../../http/pagination';
+import { baseUrl } from '../../http/base-url';
+import { pageRequest, paginate } from '../../http/pagination';
+import { idParams } from '../../http/params';
 import { singleFileUpload } from '../../http/upload';
 import {
   createProductBody,

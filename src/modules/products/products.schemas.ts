@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { pageQuery, paginatedSchema } from '../../http/pagination';
+import { formatMoney, Money } from '../../lib/money';
 
 const MONEY = /^\d{1,8}(\.\d{1,2})?$/;
 
@@ -8,8 +9,8 @@ export const priceField = z
   .union([z.string().trim(), z.number()])
   .transform((value) => String(value))
   .refine((value) => MONEY.test(value), 'Enter a positive number with at most 8 digits before and 2 after the decimal point.')
-  .transform((value) => Number(value).toFixed(2))
-  .refine((value) => Number(value) > 0, 'Ensure this value is greater than 0.')
+  .transform((value) => formatMoney(value))
+  .refine((value) => value !== '0.00', 'Ensure this value is greater than 0.')
   .meta({ description: 'Decimal, at most two places (string or number)', example: '19.99' });
 
 /** Whole number from 0; a numeric string is accepted (multipart forms send strings). */
@@ -75,7 +76,7 @@ const priceFilter = z
   .string()
   .trim()
   .regex(MONEY, 'Enter a number with at most 2 decimal places.')
-  .transform((value) => Number(value).toFixed(2));
+  .transform((value) => formatMoney(value));
 
 export const productListQuery = pageQuery
   .extend({
@@ -85,7 +86,7 @@ export const productListQuery = pageQuery
     in_stock: z.enum(['true', 'false']).transform((v) => v === 'true').optional().meta({ description: 'true: only products with stock' }),
     ordering: z.enum(ORDERINGS).optional().meta({ description: 'Default: newest first' }),
   })
-  .refine((q) => !q.min_price || !q.max_price || Number(q.min_price) <= Number(q.max_price), {
+  .refine((q) => !q.min_price || !q.max_price || !new Money(q.min_price).gt(q.max_price), {
     path: ['min_price'],
     message: 'min_price must not be greater than max_price.',
   });

@@ -1,5 +1,6 @@
 import type { Api } from '../../http/api';
-import { idParams, pageQuery, pageRequest, paginate } from '../../http/pagination';
+import { pageQuery, pageRequest, paginate } from '../../http/pagination';
+import { idParams } from '../../http/params';
 import { adminUpdateUserBody, adminUserSchema, updateMeBody, userPage, userSchema } from './users.schemas';
 import * as users from './users.service';
 
@@ -17,7 +18,7 @@ export function registerUserRoutes(api: Api): void {
   api.route(
     {
       method: 'patch', path: '/api/users/me/', tag, auth: 'user', summary: 'Change my email or password',
-      description: 'A password change needs `current_password` and logs out every other session.',
+      description: 'A password change needs `current_password` and ends every session, this one included: refresh tokens stop working, so log in again.',
       body: updateMeBody,
       responses: { 200: { description: 'The updated user', schema: userSchema } },
     },

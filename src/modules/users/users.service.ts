@@ -52,20 +52,24 @@ export async function findActiveUser(id: number, client: Db = db()): Promise<Aut
 
 /**
  * The user whose username or (case-insensitive) email is `login`, if the
- * password matches and the account is active. Unknown users cost a bcrypt
- * comparison too, so timing does not tell which accounts exist.
+ * password matches and the account is active. A username may look like
+ * someone else's email, so both candidates are tried (username first): a
+ * look-alike account cannot lock the real owner out. Unknown users cost a
+ * bcrypt comparison too, so timing does not tell which accounts exist.
  */
 export async function authenticateCredentials(login: string, password: string, client: Db = db()): Promise<AuthUser> {
-  const [user] = await client.$queryRaw<{ id: number; username: string; is_staff: boolean; is_active: boolean; password_hash: string }[]>`
+  const candidates = await client.$queryRaw<{ id: number; username: string; is_staff: boolean; is_active: boolean; password_hash: string }[]>`
     SELECT id, username, is_staff, is_active, password_hash FROM users
     WHERE username = ${login} OR lower(email) = lower(${login})
     ORDER BY (username = ${login}) DESC
-    LIMIT 1`;
-  const valid = await verifyPassword(password, user?.password_hash);
-  if (!user || !valid || !user.is_active) {
-    throw new AuthenticationError('No active account found with the given credentials', 'authentication_failed');
+    LIMIT 2`;
+  if (candidates.length === 0) await verifyPassword(password, undefined);
+  for (const user of candidates) {
+    if ((await verifyPassword(password, user.password_hash)) && user.is_active) {
+      return { id: user.id, username: user.username, isStaff: user.is_staff };
+    }
   }
-  return { id: user.id, username: user.username, isStaff: user.is_staff };
+  throw new AuthenticationError('No active account found with the given credentials', 'authentication_failed');
 }
 
 export async function getUser(id: number, client: Db = db()) {
