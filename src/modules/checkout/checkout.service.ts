@@ -65,49 +65,60 @@ interface LockedProduct {
   stock: number;
 }
 
+/** The four steps of an order, each its own function; all run on the caller's transaction. */
 async function placeOrder(tx: Db, userId: number, lines: Line[]): Promise<OrderView> {
-  const ids = lines.map((l) => l.productId).sort((a, b) => a - b);
-  // Row locks taken in id order: concurrent orders over the same products
-  // queue instead of deadlocking.
-  const locked = await tx.$queryRaw<LockedProduct[]>`
-    SELECT id, name, price, stock FROM products WHERE id = ANY(${ids}::int[]) ORDER BY id FOR UPDATE`;
-  const products = new Map(locked.map((p) => [p.id, p]));
-
-  const missing = lines.filter((l) => !products.has(l.productId));
-  if (missing.length) {
-    const messages = missing.map((l) => `Product ${l.productId} does not exist.`);
-    throw new ValidationError(messages.join(' '), { items: messages });
-  }
-  const shortages = lines
-    .map((l) => ({ line: l, product: products.get(l.productId)! }))
-    .filter(({ line, product }) => product.stock < line.quantity)
-    .map(({ line, product }) => ({ product_id: product.id, name: product.name, requested: line.quantity, available: product.stock }));
-  if (shortages.length) throw new InsufficientStockError(shortages);
-
-  const total = lines.reduce((sum, l) => sum.add(products.get(l.productId)!.price.mul(l.quantity)), new Money(0));
-  if (total.gt(MAX_AMOUNT)) throw ValidationError.field('items', `The order total may not exceed ${MAX_AMOUNT.toFixed(2)}.`);
-
-  const quantityOf = new Map(lines.map((l) => [l.productId, l.quantity]));
-  const quantities = ids.map((id) => quantityOf.get(id)!);
-  const decremented = await tx.$executeRaw`
-    UPDATE products p SET stock = p.stock - v.qty, updated_at = now()
-    FROM unnest(${ids}::int[], ${quantities}::int[]) AS v(id, qty)
-    WHERE p.id = v.id AND p.stock >= v.qty`;
-  // Unreachable while the rows are locked; kept as the last guard against overselling.
-  if (decremented !== lines.length) throw new Error('stock changed under a row lock');
-
+  const products = await lockProducts(tx, lines);
+  const total = checkAvailability(lines, products);
+  await decrementStock(tx, lines);
   const order = await tx.order.create({
     data: {
       userId,
       total,
       items: {
-        create: lines.map((l) => {
-          const product = products.get(l.productId)!;
-          return { productId: product.id, productName: product.name, unitPrice: product.price, quantity: l.quantity };
+        create: lines.map(({ productId, quantity }) => {
+          const product = products.get(productId)!;
+          return { productId, productName: product.name, unitPrice: product.price, quantity };
         }),
       },
     },
     ...withItems,
   });
   return toOrder(order);
+}
+
+// Row locks taken in id order: concurrent orders over the same products queue
+// instead of deadlocking.
+async function lockProducts(tx: Db, lines: Line[]): Promise<Map<number, LockedProduct>> {
+  const ids = lines.map((l) => l.productId);
+  const locked = await tx.$queryRaw<LockedProduct[]>`
+    SELECT id, name, price, stock FROM products WHERE id = ANY(${ids}::int[]) ORDER BY id FOR UPDATE`;
+  return new Map(locked.map((p) => [p.id, p]));
+}
+
+/** Every problem at once: missing products (400), short ones (409), a total too large (400). Returns the total. */
+function checkAvailability(lines: Line[], products: Map<number, LockedProduct>): Money {
+  const missing = lines.filter((l) => !products.has(l.productId));
+  if (missing.length) {
+    const messages = missing.map((l) => `Product ${l.productId} does not exist.`);
+    throw new ValidationError(messages.join(' '), { items: messages });
+  }
+  const shortages = lines
+    .map((line) => ({ line, product: products.get(line.productId)! }))
+    .filter(({ line, product }) => product.stock < line.quantity)
+    .map(({ line, product }) => ({ product_id: product.id, name: product.name, requested: line.quantity, available: product.stock }));
+  if (shortages.length) throw new InsufficientStockError(shortages);
+
+  const total = lines.reduce((sum, l) => sum.add(products.get(l.productId)!.price.mul(l.quantity)), new Money(0));
+  if (total.gt(MAX_AMOUNT)) throw ValidationError.field('items', `The order total may not exceed ${MAX_AMOUNT.toFixed(2)}.`);
+  return total;
+}
+
+/** One conditional UPDATE for all lines; the rows are locked, so every line must match. */
+async function decrementStock(tx: Db, lines: Line[]): Promise<void> {
+  const decremented = await tx.$executeRaw`
+    UPDATE products p SET stock = p.stock - v.qty, updated_at = now()
+    FROM unnest(${lines.map((l) => l.productId)}::int[], ${lines.map((l) => l.quantity)}::int[]) AS v(id, qty)
+    WHERE p.id = v.id AND p.stock >= v.qty`;
+  // Unreachable while the rows are locked; kept as the last guard against overselling.
+  if (decremented !== lines.length) throw new Error('stock changed under a row lock');
 }

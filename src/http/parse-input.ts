@@ -1,0 +1,50 @@
+// Turning request parts into validated input: the parsed values replace the
+// raw ones, and every failure is a 400 (or 404 for a path id, 415 for a body
+// of the wrong type) naming the fields.
+import type { Request } from 'express';
+import type { z, ZodType } from 'zod';
+import '../lib/zod-messages';
+import { ValidationError } from '../lib/errors';
+import { HttpError } from './errors';
+import { zodFieldErrors } from './zod-errors';
+
+export function bodyOf(req: Request, multipartAllowed: boolean): unknown {
+  const hasBody = Number(req.headers['content-length'] ?? 0) > 0 || req.headers['transfer-encoding'] !== undefined;
+  if (hasBody && !req.is('application/json') && !(multipartAllowed && req.is('multipart/form-data'))) {
+    throw new HttpError(415, `Unsupported media type "${req.headers['content-type'] ?? ''}" in request.`);
+  }
+  return req.body ?? {};
+}
+
+const WHERE_LABEL = { body: 'Invalid input', query: 'Invalid query parameter', header: 'Invalid header' } as const;
+
+/** PostgreSQL text cannot hold U+0000; DRF refuses it with this very message. */
+function findNullCharacter(value: unknown, path: string[] = []): string | undefined {
+  if (typeof value === 'string') return value.includes('\u0000') ? path.join('.') || 'non_field_errors' : undefined;
+  if (value && typeof value === 'object') {
+    for (const [key, child] of Object.entries(value)) {
+      const found = key.includes('\u0000') ? [...path, key].join('.') : findNullCharacter(child, [...path, key]);
+      if (found) return found;
+    }
+  }
+  return undefined;
+}
+
+export function parseInput<T extends ZodType>(schema: T, input: unknown, where: keyof typeof WHERE_LABEL): z.output<T> {
+  const withNull = findNullCharacter(input);
+  if (withNull) throw ValidationError.field(withNull, 'Null characters are not allowed.');
+  const result = schema.safeParse(input);
+  if (result.success) return result.data;
+  const errors = zodFieldErrors(result.error);
+  const fields = Object.keys(errors);
+  const plural = where !== 'body' && fields.length > 1 ? 's' : '';
+  const detail = `${WHERE_LABEL[where]}${plural}${fields.length ? `: ${fields.join(', ')}` : ''}.`;
+  throw new ValidationError(detail, errors);
+}
+
+// A path parameter that is not a valid id names no resource: 404, as DRF does.
+export function parseParams<T extends ZodType>(schema: T, input: unknown): z.output<T> {
+  const result = schema.safeParse(input);
+  if (!result.success) throw new HttpError(404, 'Not found.');
+  return result.data;
+}
