@@ -35,6 +35,18 @@ describe('PATCH /api/users/me/', () => {
     await api().post('/api/token/refresh/').send({ refresh: tokens.refresh }).expect(401);
   });
 
+  it('of two racing password changes with the same current password, exactly one wins', async () => {
+    const { user, auth } = await signedIn();
+    const attempts = await Promise.all(
+      ['first-new-secret', 'second-new-secret', 'third-new-secret'].map((password) =>
+        api().patch('/api/users/me/').set(auth).send({ password, current_password: user.password }),
+      ),
+    );
+    expect(attempts.map((r) => r.status).sort()).toEqual([200, 400, 400]);
+    const winner = ['first-new-secret', 'second-new-secret', 'third-new-secret'][attempts.findIndex((r) => r.status === 200)]!;
+    await api().post('/api/token/').send({ username: user.username, password: winner }).expect(200);
+  });
+
   it('refuses a weak new password', async () => {
     const { user, auth } = await signedIn();
     const res = await api().patch('/api/users/me/').set(auth).send({ password: '123456789', current_password: user.password }).expect(400);

@@ -80,6 +80,9 @@ export async function getUser(id: number, client: Db = db()) {
 
 export async function updateMe(id: number, input: UpdateMeInput) {
   const data: Prisma.UserUpdateInput = {};
+  // With a password change, the row is updated only if it still has the hash
+  // the current password was checked against: of two racing changes, one wins.
+  let verifiedHash: string | undefined;
   if (input.email !== undefined) data.email = input.email;
   if (input.password !== undefined) {
     const current = await db().user.findUniqueOrThrow({ where: { id }, select: { passwordHash: true, username: true, email: true } });
@@ -89,13 +92,15 @@ export async function updateMe(id: number, input: UpdateMeInput) {
     if (passwordTooSimilar(input.password, current.username, input.email ?? current.email)) {
       throw ValidationError.field('password', 'The password is too similar to the username or email.');
     }
+    verifiedHash = current.passwordHash;
     data.passwordHash = await hashPassword(input.password);
   }
   return db().$transaction(async (tx) => {
-    const user = await tx.user.update({ where: { id }, data, select: publicUser }).catch(rethrowDuplicate);
+    const { count } = await tx.user.updateMany({ where: { id, passwordHash: verifiedHash }, data }).catch(rethrowDuplicate);
+    if (count === 0) throw ValidationError.field('current_password', 'The password was changed meanwhile; use the new one.');
     // A new password ends every session that knew the old one.
     if (data.passwordHash) await revokeAllRefreshTokens(id, tx);
-    return user;
+    return tx.user.findUniqueOrThrow({ where: { id }, select: publicUser });
   });
 }
 
