@@ -77,8 +77,8 @@ export function createApp({ config = defaultConfig }: AppOptions = {}): Express 
   app.use(
     cors({
       origin: config.corsOrigins,
-      exposedHeaders: ['x-request-id', 'Retry-After', 'Idempotent-Replayed'],
-      allowedHeaders: ['Authorization', 'Content-Type', 'Idempotency-Key', 'x-request-id'],
+      exposedHeaders: ['x-request-id', 'Retry-After', 'Idempotent-Replayed', 'ETag'],
+      allowedHeaders: ['Authorization', 'Content-Type', 'Idempotency-Key', 'If-Match', 'x-request-id'],
       maxAge: 600,
     }),
   );

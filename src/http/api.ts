@@ -36,7 +36,7 @@ export interface RouteSpec<B extends ZodType, Q extends ZodType, P extends ZodTy
   params?: P;
   /** Request headers the route reads, validated like the query. */
   headers?: H;
-  responses: Record<number, { description: string; schema?: ZodType }>;
+  responses: Record<number, { description: string; schema?: ZodType; headers?: Record<string, string> }>;
   middleware?: RequestHandler[];
 }
 

@@ -7,6 +7,7 @@ import {
   ConflictError,
   DomainError,
   IdempotencyMismatchError,
+  StaleVersionError,
   NotFoundError,
   PermissionDeniedError,
   ValidationError,
@@ -21,6 +22,7 @@ function statusOf(error: DomainError): number {
   if (error instanceof NotFoundError) return 404;
   if (error instanceof ConflictError) return 409;
   if (error instanceof IdempotencyMismatchError) return 422;
+  if (error instanceof StaleVersionError) return 412;
   return 400;
 }
 

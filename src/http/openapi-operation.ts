@@ -51,7 +51,9 @@ export function documentRoute<B extends ZodType, Q extends ZodType, P extends Zo
     const description = declared?.description ?? STANDARD_ERRORS[status] ?? 'Error';
     const schema = declared?.schema ?? (status >= 400 ? problemSchema : undefined);
     const mediaType = status >= 400 ? 'application/problem+json' : 'application/json';
-    const headers = status === 429 || status === 503 ? { 'Retry-After': { description: 'Seconds to wait', schema: { type: 'integer' as const } } } : undefined;
+    const declaredHeaders = Object.entries(declared?.headers ?? {}).map(([name, about]) => [name, { description: about, schema: { type: 'string' as const } }]);
+    const retryAfter = status === 429 || status === 503 ? [['Retry-After', { description: 'Seconds to wait', schema: { type: 'integer' as const } }]] : [];
+    const headers = declaredHeaders.length || retryAfter.length ? Object.fromEntries([...declaredHeaders, ...retryAfter]) : undefined;
     responses[status] = { description, ...(schema ? { content: { [mediaType]: { schema } } } : {}), ...(headers ? { headers } : {}) };
   }
   const content: Record<string, { schema: ZodType }> = {};

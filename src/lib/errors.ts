@@ -64,6 +64,14 @@ export class InsufficientStockError extends ConflictError {
   }
 }
 
+/** The client edited a version of the resource that is no longer current (If-Match). */
+export class StaleVersionError extends DomainError {
+  readonly code = 'stale_version';
+  constructor() {
+    super('The product changed since you read it (If-Match does not match its ETag); reload it and try again.');
+  }
+}
+
 export class IdempotencyMismatchError extends DomainError {
   readonly code = 'idempotency_key_reused';
   constructor() {

@@ -150,3 +150,31 @@ describe('DELETE /api/products/<id>/', () => {
     expect((await db().order.findUniqueOrThrow({ where: { id: order.id } })).total.toFixed(2)).toBe('80.00');
   });
 });
+
+describe('optimistic concurrency with ETag and If-Match', () => {
+  it('refuses with 412 an edit based on a version that has changed, keeping the newer stock', async () => {
+    const { auth } = await signedIn({ isStaff: true });
+    const product = await buildProduct({ stock: 10 });
+    const read = await api().get(`/api/products/${product.id}/`).expect(200);
+    const etag = read.headers.etag!;
+    expect(etag).toMatch(/^"\d+-\d+"$/);
+
+    // Three units sell after the admin's form was loaded.
+    await db().product.update({ where: { id: product.id }, data: { stock: 7 } });
+    const stale = await api().put(`/api/products/${product.id}/`).set(auth).set('If-Match', etag)
+      .send({ name: 'Renamed', price: '10.00', stock: 10 }).expect(412);
+    expect(stale.body.code).toBe('stale_version');
+    expect((await db().product.findUniqueOrThrow({ where: { id: product.id } })).stock).toBe(7);
+
+    const fresh = await api().get(`/api/products/${product.id}/`).expect(200);
+    const saved = await api().patch(`/api/products/${product.id}/`).set(auth).set('If-Match', fresh.headers.etag!).send({ name: 'Renamed' }).expect(200);
+    expect(saved.body).toMatchObject({ name: 'Renamed', stock: 7 });
+    expect(saved.headers.etag).not.toBe(fresh.headers.etag);
+  });
+
+  it('still accepts writes without If-Match', async () => {
+    const { auth } = await signedIn({ isStaff: true });
+    const product = await buildProduct({ stock: 10 });
+    await api().patch(`/api/products/${product.id}/`).set(auth).send({ stock: 4 }).expect(200);
+  });
+});

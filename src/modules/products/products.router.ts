@@ -1,11 +1,12 @@
 import type { Request } from 'express';
-import type { Api } from '../../http/api';
+import type { Api, Reply } from '../../http/api';
 import { baseUrl } from '../../http/base-url';
 import { pageRequest, paginate } from '../../http/pagination';
 import { idParams } from '../../http/params';
 import { singleFileUpload } from '../../http/upload';
 import {
   createProductBody,
+  ifMatchHeaders,
   productForm,
   productListQuery,
   productPage,
@@ -18,6 +19,13 @@ import * as products from './products.service';
 const tag = 'products';
 const upload = singleFileUpload('image');
 const staffWrite = { auth: 'staff' as const, multipart: productForm, middleware: [upload] };
+
+const withVersion = { ETag: 'The version to send back as If-Match when changing the product' };
+
+/** The product as JSON, with its version as the ETag. */
+function productReply(req: Request, product: products.Product, status = 200): Reply {
+  return { status, body: products.toProduct(product, baseUrl(req)), headers: { ETag: products.productVersion(product) } };
+}
 
 function imageChange(req: Request, body: { image?: null }): products.ImageChange {
   if (req.file) return { kind: 'set', bytes: req.file.buffer };
@@ -42,21 +50,18 @@ export function registerProductRoutes(api: Api): void {
   api.route(
     {
       method: 'get', path: '/api/products/{id}/', tag, summary: 'One product', params: idParams,
-      responses: { 200: { description: 'The product', schema: productSchema } },
+      responses: { 200: { description: 'The product', schema: productSchema, headers: withVersion } },
     },
-    async ({ req, params }) => ({ status: 200, body: products.toProduct(await products.getProduct(params.id), baseUrl(req)) }),
+    async ({ req, params }) => productReply(req, await products.getProduct(params.id)),
   );
 
   api.route(
     {
       method: 'post', path: '/api/products/', tag, summary: 'Create a product (staff)', ...staffWrite,
       body: createProductBody,
-      responses: { 201: { description: 'The new product', schema: productSchema } },
+      responses: { 201: { description: 'The new product', schema: productSchema, headers: withVersion } },
     },
-    async ({ req, body }) => {
-      const product = await products.createProduct(body, imageChange(req, body));
-      return { status: 201, body: products.toProduct(product, baseUrl(req)) };
-    },
+    async ({ req, body }) => productReply(req, await products.createProduct(body, imageChange(req, body)), 201),
   );
 
   const writes = [
@@ -67,12 +72,14 @@ export function registerProductRoutes(api: Api): void {
     api.route(
       {
         method, path: '/api/products/{id}/', tag, summary, description, ...staffWrite, params: idParams, body: schema,
-        responses: { 200: { description: 'The product', schema: productSchema } },
+        headers: ifMatchHeaders,
+        responses: {
+          200: { description: 'The product', schema: productSchema, headers: withVersion },
+          412: { description: 'If-Match was sent and the product has changed since' },
+        },
       },
-      async ({ req, params, body }) => {
-        const product = await products.updateProduct(params.id, body, imageChange(req, body));
-        return { status: 200, body: products.toProduct(product, baseUrl(req)) };
-      },
+      async ({ req, params, body, headers }) =>
+        productReply(req, await products.updateProduct(params.id, body, imageChange(req, body), headers['if-match'])),
     );
   }
 

@@ -55,6 +55,14 @@ export const productForm = z
     example: { name: 'Classic Cotton T-Shirt', description: 'Soft organic cotton tee.', price: '19.99', stock: '120' },
   });
 
+export const ifMatchHeaders = z.object({
+  'if-match': z
+    .string()
+    .max(100)
+    .optional()
+    .meta({ description: 'The ETag of the product as last read: the write is refused with 412 if it changed since.', example: '"12-1795616831251"' }),
+});
+
 export const productSchema = z
   .strictObject({
     id: z.number().int(),

@@ -1,5 +1,5 @@
 import { db, Prisma } from '../../lib/db';
-import { NotFoundError, ValidationError } from '../../lib/errors';
+import { NotFoundError, StaleVersionError, ValidationError } from '../../lib/errors';
 import { detectImageType, mediaUrl, removeImage, saveImage } from '../../lib/media';
 import { formatMoney } from '../../lib/money';
 import type { PageRequest } from '../../http/pagination';
@@ -71,13 +71,25 @@ export function createProduct(input: CreateProductInput, image: ImageChange): Pr
   }));
 }
 
-/** PUT and PATCH: the row is locked so concurrent image swaps each clean up their own predecessor. */
-export function updateProduct(id: number, input: UpdateProductInput, image: ImageChange): Promise<Product> {
+/** A product's version, sent as its ETag: it changes with every write. */
+export function productVersion(product: Pick<Product, 'id' | 'updatedAt'>): string {
+  return `"${product.id}-${product.updatedAt.getTime()}"`;
+}
+
+/**
+ * PUT and PATCH. The row is locked, so concurrent image swaps each clean up
+ * their own predecessor, and `expectedVersion` (the client's If-Match) is
+ * compared under that lock: an admin form loaded before three sales cannot
+ * silently put the old stock back.
+ */
+export function updateProduct(id: number, input: UpdateProductInput, image: ImageChange, expectedVersion?: string): Promise<Product> {
   const { image: _clear, ...data } = input;
   return withImage(image, (newImage) =>
     db().$transaction(async (tx) => {
-      const [current] = await tx.$queryRaw<{ image: string | null }[]>`SELECT image FROM products WHERE id = ${id} FOR UPDATE`;
+      const [current] = await tx.$queryRaw<{ image: string | null; updated_at: Date }[]>`
+        SELECT image, updated_at FROM products WHERE id = ${id} FOR UPDATE`;
       if (!current) throw new NotFoundError('No product matches the given query.');
+      if (expectedVersion && expectedVersion !== productVersion({ id, updatedAt: current.updated_at })) throw new StaleVersionError();
       const imageUpdate = image.kind === 'keep' ? {} : { image: newImage ?? null };
       const after = await tx.product.update({ where: { id }, data: { ...data, ...imageUpdate } });
       return { before: image.kind === 'keep' ? null : current.image, after };
