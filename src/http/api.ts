@@ -3,7 +3,7 @@
 // validation and authentication, and documented in the OpenAPI registry, so
 // the document cannot drift from what the server accepts.
 import { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
-import { Router, type Request, type RequestHandler, type Response } from 'express';
+import { Router, type Request, type RequestHandler } from 'express';
 import type { z, ZodType } from 'zod';
 import { authenticate, type AuthLevel } from './authenticate';
 import { HttpError } from './errors';
@@ -47,7 +47,6 @@ export interface RouteContext<B, Q, P, A, H = unknown> {
   headers: H;
   user: A extends AuthLevel ? AuthUser : undefined;
   req: Request;
-  res: Response;
 }
 
 export class Api {
@@ -85,7 +84,7 @@ export class Api {
       const query = spec.query ? parseInput(spec.query, req.query, 'query') : {};
       const headers = spec.headers ? parseInput(spec.headers, req.headers, 'header') : {};
       const body = spec.body ? parseInput(spec.body, bodyOf(req, Boolean(spec.multipart)), 'body') : undefined;
-      const reply = await handler({ body, query, params, headers, user, req, res } as RouteContext<
+      const reply = await handler({ body, query, params, headers, user, req } as RouteContext<
         z.output<B>, z.output<Q>, z.output<P>, A, z.output<H>
       >);
       for (const [name, value] of Object.entries(reply.headers ?? {})) res.setHeader(name, value);

@@ -1,6 +1,6 @@
-// Turning request parts into validated input: the parsed values replace the
-// raw ones, and every failure is a 400 (or 404 for a path id, 415 for a body
-// of the wrong type) naming the fields.
+// Turning request parts into validated input, handed to the route handler
+// (req.body and req.query keep their raw values). Every failure is a 400 (or
+// 404 for a path id, 415 for a body of the wrong type) naming the fields.
 import type { Request } from 'express';
 import type { z, ZodType } from 'zod';
 import '../lib/zod-messages';

@@ -22,7 +22,10 @@ export function registerCartRoutes(api: Api): void {
       method: 'get', path: '/api/cart/', tag, auth, summary: 'My cart',
       responses: { 200: { description: 'The lines of my cart', schema: cartSchema } },
     },
-    async ({ req, user }) => ({ status: 200, body: (await cart.listCart(user.id)).map((l) => cart.toCartLine(l, baseUrl(req))) }),
+    async ({ req, user }) => {
+      const base = baseUrl(req);
+      return { status: 200, body: (await cart.listCart(user.id)).map((line) => cart.toCartLine(line, base)) };
+    },
   );
 
   api.route(

@@ -66,7 +66,7 @@ const NEXT_STEP: Partial<Record<OrderStatus, OrderStatus>> = { pending: 'paid', 
 const STAFF_CANCELLABLE: OrderStatus[] = ['pending', 'paid'];
 
 /** The statuses this viewer may move an order in `status` to. */
-export function allowedTransitions(status: OrderStatus, viewer: AuthUser, isOwner: boolean): OrderStatus[] {
+function allowedTransitions(status: OrderStatus, viewer: AuthUser, isOwner: boolean): OrderStatus[] {
   const allowed = new Set<OrderStatus>();
   if (isOwner && status === 'pending') allowed.add('cancelled');
   if (viewer.isStaff) {

@@ -42,7 +42,8 @@ export function registerProductRoutes(api: Api): void {
     },
     async ({ req, query }) => {
       const page = await products.listProducts(query, pageRequest(query));
-      const results = page.results.map((p) => products.toProduct(p, baseUrl(req)));
+      const base = baseUrl(req);
+      const results = page.results.map((p) => products.toProduct(p, base));
       return { status: 200, body: paginate(req, query, { count: page.count, results }) };
     },
   );
