@@ -16,10 +16,14 @@ interface Line {
 }
 
 export interface PlacedOrder {
+  /** 201 for a new order; a replay answers whatever the first attempt answered. */
+  status: number;
   order: OrderView;
   /** True when an Idempotency-Key retry got the first attempt's answer. */
   replayed: boolean;
 }
+
+const CREATED = 201;
 
 // Checkouts queue on hot products' row locks; give them room before failing.
 const TRANSACTION_OPTIONS = { maxWait: 10_000, timeout: 20_000 };
@@ -50,11 +54,11 @@ function orderTransaction(
     const claim: IdempotencyClaim | undefined = key ? { userId, key, fingerprint: requestFingerprint } : undefined;
     if (claim) {
       const stored = await recall(tx, claim);
-      if (stored) return { order: stored.body as OrderView, replayed: true };
+      if (stored) return { status: stored.status, order: stored.body as OrderView, replayed: true };
     }
     const order = await work(tx);
-    if (claim) await remember(tx, claim, 201, order);
-    return { order, replayed: false };
+    if (claim) await remember(tx, claim, CREATED, order);
+    return { status: CREATED, order, replayed: false };
   }, TRANSACTION_OPTIONS);
 }
 

@@ -20,8 +20,8 @@ const placedResponses = {
   422: { description: 'The Idempotency-Key was used with a different request' },
 };
 
-function placed({ order, replayed }: PlacedOrder): Reply {
-  return { status: 201, body: order, headers: replayed ? { 'Idempotent-Replayed': 'true' } : {} };
+function placed({ status, order, replayed }: PlacedOrder): Reply {
+  return { status, body: order, headers: replayed ? { 'Idempotent-Replayed': 'true' } : {} };
 }
 
 const statusConflict = {
