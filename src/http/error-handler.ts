@@ -44,9 +44,6 @@ export const errorHandler: ErrorRequestHandler = (error, req, res, _next) => {
     res.destroy();
     return;
   }
-  if (error instanceof ValidationError) {
-    return sendProblem(res, 400, error.message, { code: error.code, errors: error.errors });
-  }
   if (error instanceof DomainError) {
     if (error instanceof AuthenticationError) res.setHeader('WWW-Authenticate', 'Bearer realm="api"');
     return sendProblem(res, statusOf(error), error.message, { code: error.code, ...error.extra });

@@ -1,5 +1,6 @@
 // Domain errors: thrown by services, which know nothing of HTTP. The error
-// handler in src/http maps each `code` to a status and a problem+json body.
+// handler in src/http maps each class to a status; `code` and `extra` go into
+// the problem+json body as they are.
 
 export type FieldErrors = Record<string, string[]>;
 
@@ -18,7 +19,7 @@ export abstract class DomainError extends Error {
 export class ValidationError extends DomainError {
   readonly code = 'invalid';
   constructor(message: string, readonly errors: FieldErrors = {}) {
-    super(message);
+    super(message, { errors });
   }
 
   static field(field: string, message: string): ValidationError {
