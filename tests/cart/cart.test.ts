@@ -1,7 +1,7 @@
 import { db } from '../../src/lib/db';
 import { api, buildProduct, signedIn } from '../support/api';
 import { lockCart } from '../../src/modules/cart/cart.service';
-import { addToCart } from '../support/shop';
+import { addToCart, holdInTransaction } from '../support/shop';
 
 describe('the cart', () => {
   it('needs a token on every route', async () => {
@@ -149,16 +149,7 @@ describe('the cart summary with very large amounts', () => {
 describe('the cart lock', () => {
   it('does not hold up the same user logging in or refreshing while a cart write is in flight', async () => {
     const { user, tokens } = await signedIn();
-    let release!: () => void;
-    const held = new Promise<void>((resolve) => (release = resolve));
-    let locked!: () => void;
-    const acquired = new Promise<void>((resolve) => (locked = resolve));
-    const cartWrite = db().$transaction(async (tx) => {
-      await lockCart(tx, user.id);
-      locked();
-      await held;
-    }, { timeout: 20_000 });
-    await acquired;
+    const cartWrite = await holdInTransaction((tx) => lockCart(tx, user.id));
     try {
       // Both insert a refresh token, whose foreign key share-locks the user row.
       const attempts = Promise.all([
@@ -169,8 +160,7 @@ describe('the cart lock', () => {
       expect(outcome).not.toBe('blocked');
       expect((outcome as { status: number }[]).map((r) => r.status)).toEqual([200, 200]);
     } finally {
-      release();
-      await cartWrite;
+      await cartWrite.release();
     }
   });
 });

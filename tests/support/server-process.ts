@@ -1,19 +1,8 @@
 // A real server in its own process (src/server.ts through ts-node), sharing
 // this worker's database: for proving behaviour across separate instances.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
 import path from 'node:path';
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
+import { findFreePort } from '../../src/lib/database/embedded';
 
 export interface ServerProcess {
   url: string;
@@ -25,7 +14,7 @@ export interface ServerProcess {
 }
 
 export async function startServerProcess(options: { env?: Record<string, string>; readyPath?: string } = {}): Promise<ServerProcess> {
-  const port = await freePort();
+  const port = await findFreePort();
   const child: ChildProcess = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', 'src/server.ts'], {
     cwd: path.resolve(__dirname, '../..'),
     env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', MIGRATE_ON_START: 'false', LOG_LEVEL: 'error', ...options.env },

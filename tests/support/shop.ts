@@ -1,6 +1,6 @@
 // Factories for the shopping flow: cart lines and orders, made through the API
 // when the behaviour under test is the API's, or directly when it is setup.
-import { db } from '../../src/lib/db';
+import { db, type Prisma } from '../../src/lib/db';
 import { api } from './api';
 
 export function addToCart(auth: Record<string, string>, productId: number, quantity = 1) {
@@ -18,16 +18,17 @@ export async function placeOrder(auth: Record<string, string>, items: { product_
 }
 
 /**
- * Holds a product's row lock from another transaction, so a checkout of it
- * stays in flight until `release()` (which resolves once the lock is gone).
+ * Runs `lock` in a transaction of its own and keeps that transaction open
+ * until `release()` (which resolves once it has ended): whatever `lock` took
+ * stays held, so the request under test has to wait for it.
  */
-export async function holdProductLock(productId: number): Promise<{ release: () => Promise<void> }> {
+export async function holdInTransaction(lock: (tx: Prisma.TransactionClient) => Promise<unknown>): Promise<{ release: () => Promise<void> }> {
   let unblock!: () => void;
   const held = new Promise<void>((resolve) => (unblock = resolve));
   let locked!: () => void;
   const acquired = new Promise<void>((resolve) => (locked = resolve));
-  const blocker = db().$transaction(async (tx) => {
-    await tx.$queryRaw`SELECT id FROM products WHERE id = ${productId} FOR UPDATE`;
+  const transaction = db().$transaction(async (tx) => {
+    await lock(tx);
     locked();
     await held;
   }, { timeout: 20_000 });
@@ -35,7 +36,12 @@ export async function holdProductLock(productId: number): Promise<{ release: () 
   return {
     release: async () => {
       unblock();
-      await blocker;
+      await transaction;
     },
   };
+}
+
+/** Holds a product's row lock, so a checkout of it stays in flight. */
+export function holdProductLock(productId: number) {
+  return holdInTransaction((tx) => tx.$queryRaw`SELECT id FROM products WHERE id = ${productId} FOR UPDATE`);
 }
