@@ -109,6 +109,17 @@ describe('rate limiting of the credential endpoints', () => {
     expect(res.body.detail).toMatch(/throttled/);
   });
 
+  it.each([
+    ['register', '/api/users/register/', { username: 'x', email: 'not-an-email', password: 'short' }],
+    ['refresh', '/api/token/refresh/', { refresh: 'not-a-token' }],
+  ])('limits %s the same way', async (_name, path, body) => {
+    const app = contractChecked(createApp({ config: { ...config, auth: { ...config.auth, rateLimitPerMinute: 2 } } }));
+    for (let i = 0; i < 2; i += 1) expect((await request(app).post(path).send(body)).status).not.toBe(429);
+    const res = await request(app).post(path).send(body);
+    expect(res.status).toBe(429);
+    expect(Number(res.headers['retry-after'])).toBeGreaterThan(0);
+  });
+
   it('does not limit ordinary API use', async () => {
     const { auth } = await signedIn();
     for (let i = 0; i < 5; i += 1) await request(limited).get('/api/users/me/').set(auth).expect(200);

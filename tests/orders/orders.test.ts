@@ -127,6 +127,19 @@ describe('the status machine', () => {
     expect((await api().get(`/api/orders/${order.id}/`).set(auth).expect(200)).body.status).toBe('cancelled');
   });
 
+  it('cancels an order whose product was deleted meanwhile, restocking what still exists', async () => {
+    const admin = await signedIn({ isStaff: true });
+    const { auth } = await signedIn();
+    const kept = await buildProduct({ stock: 10 });
+    const gone = await buildProduct({ stock: 10 });
+    const order = await placeOrder(auth, [{ product_id: kept.id, quantity: 2 }, { product_id: gone.id, quantity: 3 }]);
+    await api().delete(`/api/products/${gone.id}/`).set(admin.auth).expect(204);
+
+    const res = await patchStatus(auth, order.id, 'cancelled').expect(200);
+    expect(res.body.items.map((i: { product_id: number | null }) => i.product_id)).toEqual([kept.id, null]);
+    expect(await stockOf(kept.id)).toBe(10);
+  });
+
   it('lets the owner cancel with DELETE, which answers 204 and keeps the order', async () => {
     const { auth } = await signedIn();
     const { order, product } = await orderOf(auth, 4);
