@@ -3,13 +3,14 @@
 import type { Server } from 'node:http';
 import { createApp } from './app';
 import { startDatabase, stopDatabase } from './bootstrap';
-import { seedDemoData } from './cli/seed';
-import { config } from './config';
+import { demoAdminAllowed, seedDemoData } from './cli/seed';
+import { assertServingConfig, config } from './config';
 import { logger } from './lib/logger';
 
 const SHUTDOWN_GRACE_MS = 10_000;
 
 async function main(): Promise<void> {
+  assertServingConfig(config);
   const database = await startDatabase();
   if (database.embedded) await seedDemoData();
 
@@ -19,7 +20,7 @@ async function main(): Promise<void> {
   const port = typeof address === 'object' && address ? address.port : config.port;
   const base = config.publicUrl ?? `http://localhost:${port}`;
   logger.info(`Shop API listening on ${base} (docs: ${base}/docs)`);
-  if (database.embedded) {
+  if (database.embedded && demoAdminAllowed()) {
     const { username, password } = config.demoAdmin;
     logger.info(`Demo admin: username "${username}", password "${password}"`);
   }

@@ -1,14 +1,18 @@
-// Demo data: the catalog and a staff account. Safe to run again: existing
-// products (by name) and an existing admin are left as they are.
+// Demo data: the catalog and, on a development machine only, a staff account.
+// Safe to run again: existing products (by name) and an existing admin are
+// left as they are.
 import { db } from '../lib/db';
-import { config } from '../config';
+import { config, type Config } from '../config';
 import { hashPassword } from '../lib/password';
 import { logger } from '../lib/logger';
 import { detectImageType, saveImage } from '../lib/media';
 import { demoCatalog } from './demo-catalog';
 import { DEMO_PALETTES, gradientPng } from './demo-images';
 
-export async function seedDemoData(): Promise<{ products: number; admin: boolean }> {
+/** The demo admin's password is public (README, .env.example): it exists only in development. */
+export const demoAdminAllowed = (settings: Config = config) => settings.nodeEnv === 'development';
+
+export async function seedDemoData({ withAdmin = demoAdminAllowed() } = {}): Promise<{ products: number; admin: boolean }> {
   const existing = new Set((await db().product.findMany({ select: { name: true } })).map((p) => p.name));
   const missing = demoCatalog.filter((p) => !existing.has(p.name));
   // The first few new products get a generated picture.
@@ -22,6 +26,7 @@ export async function seedDemoData(): Promise<{ products: number; admin: boolean
   );
   if (data.length) await db().product.createMany({ data });
 
+  if (!withAdmin) return { products: missing.length, admin: false };
   const { username, email, password } = config.demoAdmin;
   const admin = await db().user.findUnique({ where: { username }, select: { id: true } });
   if (!admin) {

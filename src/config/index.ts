@@ -23,6 +23,9 @@ const envSchema = z.object({
 
   DATABASE_URL: optionalString.pipe(z.url().optional()),
   DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(100).default(10),
+  // How long a request may wait for a pool connection (or a new connection to
+  // open) before it is answered 503: adapter-pg waits for ever by default.
+  DATABASE_CONNECT_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(3_000),
   MIGRATE_ON_START: flag(true),
   EMBEDDED_DB_DIR: z.string().default('.data/postgres'),
   EMBEDDED_DB_PORT: z.coerce.number().int().min(0).max(65535).default(0),
@@ -34,6 +37,9 @@ const envSchema = z.object({
   REFRESH_TOKEN_LIFETIME_SECONDS: z.coerce.number().int().min(60).default(86_400),
   BCRYPT_ROUNDS: z.coerce.number().int().min(4).max(15).default(12),
   AUTH_RATE_LIMIT_PER_MIN: z.coerce.number().int().min(0).default(20),
+
+  // Shared counters for throttling across server processes; unset: per process.
+  REDIS_URL: optionalString.pipe(z.url().optional()),
 
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   CORS_ORIGINS: z.string().default('http://localhost:4200'),
@@ -69,9 +75,9 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env) {
     throw new Error(`Invalid configuration:\n${problems}`);
   }
   const env = parsed.data;
-  if (env.NODE_ENV === 'production' && !env.PUBLIC_URL) {
-    // Links in responses would otherwise be built from the client's Host header.
-    throw new Error('PUBLIC_URL is required when NODE_ENV=production (e.g. https://shop.example.com)');
+  if (env.NODE_ENV === 'production' && !env.DATABASE_URL) {
+    // Without it the embedded database would start, with the public demo admin.
+    throw new Error('DATABASE_URL is required when NODE_ENV=production (e.g. postgresql://user:pass@db:5432/shop)');
   }
   return Object.freeze({
     nodeEnv: env.NODE_ENV,
@@ -82,6 +88,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env) {
     database: Object.freeze({
       url: env.DATABASE_URL,
       poolSize: env.DATABASE_POOL_SIZE,
+      connectTimeoutMs: env.DATABASE_CONNECT_TIMEOUT_MS,
       migrateOnStart: env.MIGRATE_ON_START,
       embeddedDir: env.EMBEDDED_DB_DIR,
       embeddedPort: env.EMBEDDED_DB_PORT,
@@ -95,6 +102,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env) {
       bcryptRounds: env.BCRYPT_ROUNDS,
       rateLimitPerMinute: env.AUTH_RATE_LIMIT_PER_MIN,
     }),
+    redisUrl: env.REDIS_URL,
     logLevel: env.LOG_LEVEL,
     corsOrigins: env.CORS_ORIGINS.split(',').map((o) => o.trim()).filter(Boolean),
     uploads: Object.freeze({ dir: env.UPLOAD_DIR, maxBytes: env.MAX_UPLOAD_BYTES }),
@@ -107,5 +115,16 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env) {
 }
 
 export type Config = ReturnType<typeof loadConfig>;
+
+/**
+ * What only a serving process needs (CLI steps such as migrations serve no
+ * links, so they run without it): in production, links in responses come
+ * from PUBLIC_URL, never from a client's Host header.
+ */
+export function assertServingConfig(settings: Config): void {
+  if (settings.nodeEnv === 'production' && !settings.publicUrl) {
+    throw new Error('PUBLIC_URL is required when NODE_ENV=production (e.g. https://shop.example.com)');
+  }
+}
 
 export const config: Config = loadConfig();

@@ -16,11 +16,11 @@ interface CliResult {
   stderr: string;
 }
 
-function createAdmin(...args: string[]): Promise<CliResult> {
+function runCli(script: string, args: string[], env: Record<string, string> = {}): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', 'src/cli/create-admin.ts', ...args], {
+    const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', script, ...args], {
       cwd: ROOT,
-      env: { ...process.env },
+      env: { ...process.env, ...env },
     });
     let stdout = '';
     let stderr = '';
@@ -30,6 +30,8 @@ function createAdmin(...args: string[]): Promise<CliResult> {
     child.on('close', (code) => resolve({ code, stdout, stderr }));
   });
 }
+
+const createAdmin = (...args: string[]) => runCli('src/cli/create-admin.ts', args);
 
 describe('create-admin', () => {
   it('creates a staff user with a bcrypt hash, prints its name and exits 0', async () => {
@@ -74,6 +76,30 @@ describe('create-admin', () => {
     expect(result.stderr).toMatch(message);
     expect(result.stderr).toContain('usage:');
     expect(result.stdout).toBe('');
+    expect(await db().user.count()).toBe(0);
+  });
+});
+
+describe('deploy steps in production', () => {
+  // They serve no links, so PUBLIC_URL (which only a serving process needs) is not required.
+  const production = { NODE_ENV: 'production', PUBLIC_URL: '', JWT_SECRET: 'x'.repeat(40) };
+
+  it('db:migrate and create-admin run with DATABASE_URL and no PUBLIC_URL', async () => {
+    const migrate = await runCli('src/cli/migrate.ts', [], production);
+    expect(migrate).toMatchObject({ code: 0, stdout: expect.stringMatching(/up to date|Applied/) });
+
+    const admin = await runCli('src/cli/create-admin.ts', ['--username', 'ops_admin', '--email', 'ops@example.com', '--password', PASSWORD], production);
+    expect(admin).toMatchObject({ code: 0 });
+    expect(await db().user.findUniqueOrThrow({ where: { username: 'ops_admin' } })).toMatchObject({ isStaff: true });
+  });
+
+  it('refuses to run without DATABASE_URL, naming it, and starts no embedded database', async () => {
+    const result = await runCli('src/cli/create-admin.ts', ['--username', 'x_admin', '--email', 'x@example.com', '--password', PASSWORD], {
+      ...production,
+      DATABASE_URL: '',
+    });
+    expect(result.code).not.toBe(0);
+    expect(result.stderr).toMatch(/DATABASE_URL is required/);
     expect(await db().user.count()).toBe(0);
   });
 });

@@ -8,7 +8,7 @@ import { api } from '../support/api';
 
 describe('the demo seed', () => {
   it('fills a catalog of at least 50 products, a few with images, and a staff admin', async () => {
-    await seedDemoData();
+    await seedDemoData({ withAdmin: true });
     const res = await api().get('/api/products/?page_size=100').expect(200);
     expect(res.body.count).toBeGreaterThanOrEqual(50);
     const pictured = res.body.results.filter((p: { image: string | null }) => p.image);
@@ -22,11 +22,19 @@ describe('the demo seed', () => {
     expect(me.body.is_staff).toBe(true);
   });
 
+  it('creates no demo admin outside development (its password is public)', async () => {
+    expect(config.nodeEnv).toBe('test');
+    const result = await seedDemoData();
+    expect(result.admin).toBe(false);
+    expect(await db().user.count()).toBe(0);
+    expect(await db().product.count()).toBeGreaterThanOrEqual(50);
+  });
+
   it('adds nothing on a second run', async () => {
-    await seedDemoData();
+    await seedDemoData({ withAdmin: true });
     const products = await db().product.count();
     const images = (await db().product.findMany({ where: { image: { not: null } } })).map((p) => p.image!);
-    const second = await seedDemoData();
+    const second = await seedDemoData({ withAdmin: true });
     expect(second).toEqual({ products: 0, admin: false });
     expect(await db().product.count()).toBe(products);
     expect(await db().user.count()).toBe(1);

@@ -1,15 +1,25 @@
-import { loadConfig } from '../../src/config';
+import { assertServingConfig, loadConfig } from '../../src/config';
+
+const PRODUCTION = { NODE_ENV: 'production', DATABASE_URL: 'postgresql://shop@db.internal:5432/shop' };
 
 describe('configuration', () => {
   it('refuses to start in production without a JWT secret, or with a short one', () => {
     const PUBLIC_URL = 'https://shop.example.com';
-    expect(() => loadConfig({ NODE_ENV: 'production', PUBLIC_URL })).toThrow(/JWT_SECRET is required/);
-    expect(() => loadConfig({ NODE_ENV: 'production', PUBLIC_URL, JWT_SECRET: 'too-short' })).toThrow(/at least 32 characters/);
-    expect(loadConfig({ NODE_ENV: 'production', PUBLIC_URL, JWT_SECRET: 'x'.repeat(32) }).auth.jwtSecret).toBe('x'.repeat(32));
+    expect(() => loadConfig({ ...PRODUCTION, PUBLIC_URL })).toThrow(/JWT_SECRET is required/);
+    expect(() => loadConfig({ ...PRODUCTION, PUBLIC_URL, JWT_SECRET: 'too-short' })).toThrow(/at least 32 characters/);
+    expect(loadConfig({ ...PRODUCTION, PUBLIC_URL, JWT_SECRET: 'x'.repeat(32) }).auth.jwtSecret).toBe('x'.repeat(32));
   });
 
-  it('refuses to start in production without PUBLIC_URL, so links never come from a Host header', () => {
-    expect(() => loadConfig({ NODE_ENV: 'production', JWT_SECRET: 'x'.repeat(32) })).toThrow(/PUBLIC_URL is required/);
+  it('refuses production without DATABASE_URL: the embedded database would come with the public demo admin', () => {
+    expect(() => loadConfig({ NODE_ENV: 'production', PUBLIC_URL: 'https://shop.example.com', JWT_SECRET: 'x'.repeat(32) })).toThrow(
+      /DATABASE_URL is required/,
+    );
+  });
+
+  it('refuses to serve in production without PUBLIC_URL, so links never come from a Host header, but lets CLI steps run', () => {
+    const settings = loadConfig({ ...PRODUCTION, JWT_SECRET: 'x'.repeat(32) });
+    expect(() => assertServingConfig(settings)).toThrow(/PUBLIC_URL is required/);
+    expect(() => assertServingConfig(loadConfig({ ...PRODUCTION, JWT_SECRET: 'x'.repeat(32), PUBLIC_URL: 'https://shop.example.com' }))).not.toThrow();
   });
 
   it('outside production makes up a random secret, different each time', () => {

@@ -1,7 +1,8 @@
 // `npm start` on a machine with no DATABASE_URL: the server starts its own
 // PostgreSQL, migrates it, seeds the demo shop, and a SIGKILLed run's leftover
 // postmaster does not stop the next start.
-import { chmodSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { chmodSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { config } from '../../src/config';
@@ -11,7 +12,7 @@ describe('starting without DATABASE_URL', () => {
   const root = mkdtempSync(path.join(tmpdir(), 'shop-embedded-start-'));
   chmodSync(root, 0o755); // the postgres OS user must reach the data folder
   const dataDir = path.join(root, 'postgres');
-  const env = { DATABASE_URL: '', EMBEDDED_DB_DIR: dataDir, MIGRATE_ON_START: 'true', UPLOAD_DIR: path.join(root, 'uploads') };
+  const env = { NODE_ENV: 'development', DATABASE_URL: '', EMBEDDED_DB_DIR: dataDir, MIGRATE_ON_START: 'true', UPLOAD_DIR: path.join(root, 'uploads') };
 
   afterAll(() => rmSync(root, { recursive: true, force: true }));
 
@@ -47,4 +48,33 @@ describe('starting without DATABASE_URL', () => {
     expect(await productCount(third.url)).toBe(count);
     await third.stop();
   }, 120_000);
+});
+
+describe('a production start without DATABASE_URL', () => {
+  it('refuses, naming DATABASE_URL, and never starts the embedded database with its demo admin', () => {
+    const root = mkdtempSync(path.join(tmpdir(), 'shop-production-start-'));
+    try {
+      const run = spawnSync(process.execPath, ['-r', 'ts-node/register/transpile-only', 'src/server.ts'], {
+        cwd: path.resolve(__dirname, '../..'),
+        env: {
+          ...process.env,
+          NODE_ENV: 'production',
+          DATABASE_URL: '',
+          JWT_SECRET: 'x'.repeat(40),
+          PUBLIC_URL: 'https://shop.example.com',
+          EMBEDDED_DB_DIR: path.join(root, 'postgres'),
+          LOG_LEVEL: 'info',
+          PORT: '0',
+        },
+        encoding: 'utf8',
+        timeout: 60_000,
+      });
+      expect(run.status).not.toBe(0);
+      expect(run.stderr + run.stdout).toMatch(/DATABASE_URL is required/);
+      expect(run.stderr + run.stdout).not.toMatch(/Demo admin|shop-admin-demo/);
+      expect(readdirSync(root)).toEqual([]);
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
 });
