@@ -9,8 +9,8 @@ import { config as defaultConfig, type Config } from './config';
 import { Api } from './http/api';
 import { docsRouter } from './http/docs';
 import { errorHandler, notFoundHandler } from './http/error-handler';
-import { authRateLimiter } from './http/rate-limit';
 import { logger } from './lib/logger';
+import { authThrottles } from './lib/throttle';
 import { registerAuthRoutes } from './modules/auth/auth.router';
 import { registerHealthRoutes } from './modules/health/health.router';
 import { registerCartRoutes } from './modules/cart/cart.router';
@@ -29,8 +29,9 @@ export interface AppOptions {
 export function buildApi(config: Config = defaultConfig): Api {
   const api = new Api();
   registerHealthRoutes(api);
-  registerAuthRoutes(api, authRateLimiter(config.auth.rateLimitPerMinute));
-  registerUserRoutes(api);
+  const throttles = authThrottles(config);
+  registerAuthRoutes(api, throttles);
+  registerUserRoutes(api, throttles.currentPassword);
   registerProductRoutes(api);
   registerCartRoutes(api);
   registerOrderRoutes(api);

@@ -6,6 +6,7 @@ import { startDatabase, stopDatabase } from './bootstrap';
 import { demoAdminAllowed, seedDemoData } from './cli/seed';
 import { assertServingConfig, config } from './config';
 import { logger } from './lib/logger';
+import { closeRedis } from './lib/redis';
 
 const SHUTDOWN_GRACE_MS = 10_000;
 
@@ -31,6 +32,7 @@ async function main(): Promise<void> {
     stopping = true;
     logger.info({ signal }, 'shutting down');
     await closeServer(server);
+    await closeRedis();
     await stopDatabase(database);
     logger.info('stopped');
     process.exit(0);

@@ -37,6 +37,12 @@ const envSchema = z.object({
   REFRESH_TOKEN_LIFETIME_SECONDS: z.coerce.number().int().min(60).default(86_400),
   BCRYPT_ROUNDS: z.coerce.number().int().min(4).max(15).default(12),
   AUTH_RATE_LIMIT_PER_MIN: z.coerce.number().int().min(0).default(20),
+  // Failed logins per account name, and current_password checks per user, in
+  // one window; the window ends by itself (never a lockout). 0 turns one off.
+  LOGIN_FAILURES_PER_ACCOUNT: z.coerce.number().int().min(0).default(10),
+  CURRENT_PASSWORD_ATTEMPTS: z.coerce.number().int().min(0).default(5),
+  AUTH_FAILURE_WINDOW_SECONDS: z.coerce.number().int().min(1).default(900),
+  THROTTLE_KEY_PREFIX: z.string().min(1).default('shop:throttle'),
 
   // Shared counters for throttling across server processes; unset: per process.
   REDIS_URL: optionalString.pipe(z.url().optional()),
@@ -101,6 +107,10 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env) {
       refreshTokenSeconds: env.REFRESH_TOKEN_LIFETIME_SECONDS,
       bcryptRounds: env.BCRYPT_ROUNDS,
       rateLimitPerMinute: env.AUTH_RATE_LIMIT_PER_MIN,
+      loginFailuresPerAccount: env.LOGIN_FAILURES_PER_ACCOUNT,
+      currentPasswordAttempts: env.CURRENT_PASSWORD_ATTEMPTS,
+      failureWindowSeconds: env.AUTH_FAILURE_WINDOW_SECONDS,
+      throttleKeyPrefix: env.THROTTLE_KEY_PREFIX,
     }),
     redisUrl: env.REDIS_URL,
     logLevel: env.LOG_LEVEL,

@@ -8,6 +8,7 @@ import {
   DomainError,
   IdempotencyMismatchError,
   StaleVersionError,
+  ThrottledError,
   NotFoundError,
   PermissionDeniedError,
   ValidationError,
@@ -23,6 +24,7 @@ function statusOf(error: DomainError): number {
   if (error instanceof ConflictError) return 409;
   if (error instanceof IdempotencyMismatchError) return 422;
   if (error instanceof StaleVersionError) return 412;
+  if (error instanceof ThrottledError) return 429;
   return 400;
 }
 
@@ -46,6 +48,7 @@ export const errorHandler: ErrorRequestHandler = (error, req, res, _next) => {
   }
   if (error instanceof DomainError) {
     if (error instanceof AuthenticationError) res.setHeader('WWW-Authenticate', 'Bearer realm="api"');
+    if (error instanceof ThrottledError) res.setHeader('Retry-After', String(error.retryAfterSeconds));
     return sendProblem(res, statusOf(error), error.message, { code: error.code, ...error.extra });
   }
   if (error instanceof HttpError) {

@@ -1,20 +1,17 @@
 import type { RequestHandler } from 'express';
-import { rateLimit } from 'express-rate-limit';
-import { HttpError } from './errors';
+import { ipKeyGenerator } from 'express-rate-limit';
+import type { Throttle } from '../lib/throttle';
 
 /**
- * Per-IP limit for the credential endpoints. `0` turns it off (load tests).
- * The counters live in process memory: behind several instances, give each
- * the share of the budget it should allow, or move to a shared store.
+ * Per-IP limit for the credential endpoints, spent by every request (one
+ * budget across them all). IPv6 clients are counted per /56 network, as
+ * express-rate-limit does, since one host usually holds a whole block.
+ * Over budget, the error handler answers 429 with Retry-After.
  */
-export function authRateLimiter(perMinute: number): RequestHandler {
-  if (perMinute === 0) return (_req, _res, next) => next();
-  return rateLimit({
-    windowMs: 60_000,
-    limit: perMinute,
-    standardHeaders: 'draft-8',
-    legacyHeaders: false,
-    // Retry-After is set by the library before this runs.
-    handler: (_req, _res, next) => next(new HttpError(429, 'Request was throttled. Try again later.')),
-  });
+export function authRateLimiter(perIp: Throttle): RequestHandler {
+  if (!perIp.enabled) return (_req, _res, next) => next();
+  return async (req, _res, next) => {
+    await perIp.spend(ipKeyGenerator(req.ip ?? req.socket.remoteAddress ?? 'unknown'));
+    next();
+  };
 }

@@ -79,3 +79,14 @@ export class IdempotencyMismatchError extends DomainError {
     super('This Idempotency-Key was already used with a different request.');
   }
 }
+
+/** Too many attempts (DRF's "throttled"); the client may retry after `retryAfterSeconds`. */
+export class ThrottledError extends DomainError {
+  readonly code = 'throttled';
+  readonly retryAfterSeconds: number;
+  constructor(retryAfterMs: number) {
+    const seconds = Math.max(1, Math.ceil(retryAfterMs / 1000));
+    super(`Request was throttled. Expected available in ${seconds} second${seconds === 1 ? '' : 's'}.`);
+    this.retryAfterSeconds = seconds;
+  }
+}

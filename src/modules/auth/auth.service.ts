@@ -1,5 +1,6 @@
 import { db } from '../../lib/db';
 import { AuthenticationError } from '../../lib/errors';
+import type { Throttle } from '../../lib/throttle';
 import { INVALID_TOKEN_MESSAGE, verifyToken } from '../../lib/tokens';
 import { authenticateCredentials, findActiveUser } from '../users/users.service';
 import {
@@ -13,8 +14,12 @@ import {
 
 const invalidToken = () => new AuthenticationError(INVALID_TOKEN_MESSAGE, 'token_not_valid');
 
-export async function login(username: string, password: string): Promise<TokenPair> {
-  const user = await authenticateCredentials(username, password);
+/**
+ * `failures` budgets failed logins per account name, whichever IPs they come
+ * from; once spent, the answer is "throttled" before bcrypt runs.
+ */
+export async function login(username: string, password: string, failures: Throttle): Promise<TokenPair> {
+  const user = await failures.attempt(username.toLowerCase(), () => authenticateCredentials(username, password));
   return issueTokenPair(user.id);
 }
 

@@ -1,4 +1,5 @@
 import type { Api } from '../../http/api';
+import type { Throttle } from '../../lib/throttle';
 import { pageQuery, pageRequest, paginate } from '../../http/pagination';
 import { idParams } from '../../http/params';
 import { adminUpdateUserBody, adminUserSchema, updateMeBody, userPage, userSchema } from './users.schemas';
@@ -6,7 +7,8 @@ import * as users from './users.service';
 
 const tag = 'users';
 
-export function registerUserRoutes(api: Api): void {
+/** `passwordChecks` budgets the current_password checks of each user. */
+export function registerUserRoutes(api: Api, passwordChecks: Throttle): void {
   api.route(
     {
       method: 'get', path: '/api/users/me/', tag, auth: 'user', summary: 'The current user',
@@ -18,11 +20,12 @@ export function registerUserRoutes(api: Api): void {
   api.route(
     {
       method: 'patch', path: '/api/users/me/', tag, auth: 'user', summary: 'Change my email or password',
-      description: 'A password change needs `current_password` and ends every session, this one included: refresh tokens stop working, so log in again.',
+      description: 'A password change needs `current_password` and ends every session, this one included: refresh tokens stop working, so log in again. '
+        + 'Wrong `current_password` guesses are limited per user (CURRENT_PASSWORD_ATTEMPTS per AUTH_FAILURE_WINDOW_SECONDS); past that, 429.',
       body: updateMeBody,
-      responses: { 200: { description: 'The updated user', schema: userSchema } },
+      responses: { 200: { description: 'The updated user', schema: userSchema }, 429: { description: 'Too many current_password attempts' } },
     },
-    async ({ user, body }) => ({ status: 200, body: users.toUser(await users.updateMe(user.id, body)) }),
+    async ({ user, body }) => ({ status: 200, body: users.toUser(await users.updateMe(user.id, body, passwordChecks)) }),
   );
 
   api.route(

@@ -1,6 +1,7 @@
 import { db, type Db, Prisma } from '../../lib/db';
 import { AuthenticationError, NotFoundError, ValidationError } from '../../lib/errors';
 import { hashPassword, verifyPassword } from '../../lib/password';
+import type { Throttle } from '../../lib/throttle';
 import { uniqueViolation } from '../../lib/unique-violation';
 import type { PageRequest } from '../../http/pagination';
 import { passwordTooSimilar, type AdminUpdateUserInput, type RegisterInput, type UpdateMeInput } from './users.schemas';
@@ -78,7 +79,7 @@ export async function getUser(id: number, client: Db = db()) {
   return user;
 }
 
-export async function updateMe(id: number, input: UpdateMeInput) {
+export async function updateMe(id: number, input: UpdateMeInput, passwordChecks: Throttle) {
   const data: Prisma.UserUpdateInput = {};
   // With a password change, the row is updated only if it still has the hash
   // the current password was checked against: of two racing changes, one wins.
@@ -86,7 +87,7 @@ export async function updateMe(id: number, input: UpdateMeInput) {
   if (input.email !== undefined) data.email = input.email;
   if (input.password !== undefined) {
     const current = await db().user.findUniqueOrThrow({ where: { id }, select: { passwordHash: true, username: true, email: true } });
-    if (!(await verifyPassword(input.current_password ?? '', current.passwordHash))) {
+    if (!(await passwordChecks.attempt(String(id), () => verifyPassword(input.current_password ?? '', current.passwordHash)))) {
       throw ValidationError.field('current_password', 'The current password is not correct.');
     }
     if (passwordTooSimilar(input.password, current.username, input.email ?? current.email)) {
