@@ -1,9 +1,11 @@
-// Bearer-token authentication. The user is loaded on every request so a
-// deleted or deactivated account loses access at once, not when its token expires.
+// Bearer-token authentication. The user and the token's session are checked on
+// every request, so logout, a password change, deactivation and deletion take
+// away access at once, not when the token expires.
 import type { Request } from 'express';
 import { AuthenticationError, PermissionDeniedError } from '../lib/errors';
-import { verifyToken } from '../lib/tokens';
-import { findActiveUser, type AuthUser } from '../modules/users/users.service';
+import { INVALID_TOKEN_MESSAGE, verifyToken } from '../lib/tokens';
+import { findSessionUser } from '../modules/auth/session-user';
+import type { AuthUser } from '../modules/users/users.service';
 
 declare global {
   // eslint-disable-next-line @typescript-eslint/no-namespace
@@ -26,8 +28,8 @@ export async function authenticate(req: Request, level: AuthLevel): Promise<Auth
     throw new AuthenticationError('Authorization header must be "Bearer <token>".', 'not_authenticated');
   }
   const claims = verifyToken(token, 'access');
-  const user = await findActiveUser(claims.user_id);
-  if (!user) throw new AuthenticationError('User not found or inactive.', 'token_not_valid');
+  const user = await findSessionUser(claims);
+  if (!user) throw new AuthenticationError(INVALID_TOKEN_MESSAGE, 'token_not_valid');
   if (level === 'staff' && !user.isStaff) throw new PermissionDeniedError();
   req.user = user;
   return user;

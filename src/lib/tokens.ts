@@ -1,6 +1,9 @@
 // SimpleJWT-shaped tokens: claims token_type, exp, iat, jti, user_id, plus iss
-// and aud. HS256 is pinned on both sides, so `alg: none` and tokens signed
-// with another algorithm or key are refused.
+// and aud, and two of ours: `sid`, the session (the login's refresh family),
+// so logging out ends that session's access tokens too, and `ver`, the user's
+// token version, which a password change or deactivation raises so every
+// older token dies. HS256 is pinned on both sides, so `alg: none` and tokens
+// signed with another algorithm or key are refused.
 import { createHash, randomUUID } from 'node:crypto';
 import jwt from 'jsonwebtoken';
 import { config } from '../config';
@@ -14,6 +17,15 @@ export interface TokenClaims {
   jti: string;
   iat: number;
   exp: number;
+  sid: string;
+  ver: number;
+}
+
+/** Whom a token speaks for: a user, in one session, at one token version. */
+export interface TokenSubject {
+  userId: number;
+  sessionId: string;
+  tokenVersion: number;
 }
 
 export interface IssuedToken {
@@ -23,12 +35,17 @@ export interface IssuedToken {
 }
 
 const ALGORITHM = 'HS256';
+/** Clocks of several servers differ a little; an `iat` further ahead is forged or broken. */
+const IAT_LEEWAY_SECONDS = 30;
+const MAX_USER_ID = 2_147_483_647; // users.id is int4
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 export const INVALID_TOKEN_MESSAGE = 'Given token not valid for any token type';
 
-export function issueToken(type: TokenType, userId: number): IssuedToken {
+export function issueToken(type: TokenType, subject: TokenSubject): IssuedToken {
   const lifetime = type === 'access' ? config.auth.accessTokenSeconds : config.auth.refreshTokenSeconds;
   const jti = randomUUID();
-  const token = jwt.sign({ token_type: type, user_id: userId }, config.auth.jwtSecret, {
+  const claims = { token_type: type, user_id: subject.userId, sid: subject.sessionId, ver: subject.tokenVersion };
+  const token = jwt.sign(claims, config.auth.jwtSecret, {
     algorithm: ALGORITHM,
     expiresIn: lifetime,
     issuer: config.auth.issuer,
@@ -39,25 +56,46 @@ export function issueToken(type: TokenType, userId: number): IssuedToken {
   return { token, jti, expiresAt: new Date(exp * 1000) };
 }
 
-/** Verifies signature, algorithm, expiry, issuer, audience and (if given) the type. */
+const invalid = () => new AuthenticationError(INVALID_TOKEN_MESSAGE, 'token_not_valid');
+
+/** Verifies signature, algorithm, expiry, issuer, audience, the claims' shapes and (if given) the type. */
 export function verifyToken(token: string, expectedType?: TokenType): TokenClaims {
-  let claims: jwt.JwtPayload;
+  let decoded: jwt.Jwt;
   try {
-    const decoded = jwt.verify(token, config.auth.jwtSecret, {
+    decoded = jwt.verify(token, config.auth.jwtSecret, {
       algorithms: [ALGORITHM],
       issuer: config.auth.issuer,
       audience: config.auth.audience,
+      complete: true,
     });
-    if (typeof decoded === 'string') throw new Error('unexpected string payload');
-    claims = decoded;
   } catch {
-    throw new AuthenticationError(INVALID_TOKEN_MESSAGE, 'token_not_valid');
+    throw invalid();
   }
-  const typeOk = expectedType ? claims.token_type === expectedType : ['access', 'refresh'].includes(claims.token_type);
-  if (!typeOk || !Number.isSafeInteger(claims.user_id) || typeof claims.jti !== 'string') {
-    throw new AuthenticationError(INVALID_TOKEN_MESSAGE, 'token_not_valid');
-  }
-  return claims as TokenClaims;
+  // RFC 7515: a `crit` extension we do not understand makes the token invalid.
+  if ('crit' in decoded.header) throw invalid();
+  const claims = decoded.payload;
+  if (typeof claims === 'string' || !hasValidClaims(claims, expectedType)) throw invalid();
+  return claims as unknown as TokenClaims;
+}
+
+function hasValidClaims(claims: jwt.JwtPayload, expectedType?: TokenType): boolean {
+  const now = Math.floor(Date.now() / 1000);
+  const typeOk = expectedType ? claims.token_type === expectedType : claims.token_type === 'access' || claims.token_type === 'refresh';
+  return (
+    typeOk &&
+    Number.isSafeInteger(claims.exp) &&
+    Number.isSafeInteger(claims.iat) &&
+    claims.iat! <= now + IAT_LEEWAY_SECONDS &&
+    Number.isSafeInteger(claims.user_id) &&
+    claims.user_id >= 1 &&
+    claims.user_id <= MAX_USER_ID &&
+    typeof claims.jti === 'string' &&
+    typeof claims.sid === 'string' &&
+    UUID.test(claims.sid) &&
+    Number.isSafeInteger(claims.ver) &&
+    claims.ver >= 0 &&
+    claims.ver <= MAX_USER_ID
+  );
 }
 
 /** Refresh tokens are stored as this digest only, never in plain text. */

@@ -38,7 +38,8 @@ export async function checkoutBench(): Promise<void> {
     process.env.LOG_LEVEL = 'silent';
     const { createApp } = await import('../../src/app');
     const { openDb, closeDb } = await import('../../src/lib/db');
-    const { issueToken } = await import('../../src/lib/tokens');
+    const { issueTokenPair } = await import('../../src/modules/auth/refresh-tokens');
+    const tokensFor = (ids: number[]) => Promise.all(ids.map(async (id) => (await issueTokenPair({ id, tokenVersion: 0 })).access));
     openDb(database.url, 10);
     const server = createApp().listen(0, '127.0.0.1');
     await new Promise((resolve) => server.once('listening', resolve));
@@ -56,11 +57,11 @@ export async function checkoutBench(): Promise<void> {
       INSERT INTO cart_items (user_id, product_id, quantity, updated_at)
       SELECT u, p.id, 1 + (u + p.id) % 3, now() FROM unnest($1::int[]) u
       JOIN LATERAL (SELECT id FROM products WHERE name LIKE 'Bench%' ORDER BY (id * 7919 + u) % 50 LIMIT 3) p ON true`, [spread]);
-    console.log(`spread (${BUYERS} buyers, 3 lines each over 50 products, ${IN_FLIGHT} in flight): ${await runCheckouts(base, spread.map((id) => issueToken('access', id).token))}`);
+    console.log(`spread (${BUYERS} buyers, 3 lines each over 50 products, ${IN_FLIGHT} in flight): ${await runCheckouts(base, await tokensFor(spread))}`);
 
     const hot = await users('hot');
     await sql.query(`INSERT INTO cart_items (user_id, product_id, quantity, updated_at) SELECT u, (SELECT id FROM products WHERE name = 'Hot product'), 1, now() FROM unnest($1::int[]) u`, [hot]);
-    console.log(`hot product (${BUYERS} buyers, stock ${BUYERS / 2}): ${await runCheckouts(base, hot.map((id) => issueToken('access', id).token))}`);
+    console.log(`hot product (${BUYERS} buyers, stock ${BUYERS / 2}): ${await runCheckouts(base, await tokensFor(hot))}`);
     const { rows } = await sql.query(`SELECT stock FROM products WHERE name = 'Hot product'`);
     console.log(`hot product stock afterwards: ${rows[0].stock} (never below 0)`);
 

@@ -1,8 +1,7 @@
 // SIGTERM drains: the server stops accepting, lets the request in flight
 // finish with its real answer, closes the pool and exits 0.
 import { db } from '../../src/lib/db';
-import { issueToken } from '../../src/lib/tokens';
-import { buildProduct, buildUser } from '../support/api';
+import { accessTokenFor, buildProduct, buildUser } from '../support/api';
 import { startServerProcess } from '../support/server-process';
 import { holdProductLock } from '../support/shop';
 
@@ -15,9 +14,10 @@ describe('graceful shutdown', () => {
 
     const lock = await holdProductLock(product.id);
 
+    const access = await accessTokenFor(user.id);
     const inFlight = fetch(`${server.url}/api/orders/checkout/`, {
       method: 'POST',
-      headers: { Authorization: `Bearer ${issueToken('access', user.id).token}` },
+      headers: { Authorization: `Bearer ${access}` },
     });
     await new Promise((resolve) => setTimeout(resolve, 500));
     server.signal('SIGTERM');

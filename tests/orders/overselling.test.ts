@@ -1,8 +1,7 @@
 // Many more buyers than stock, all checking out at once: exactly the stock is
 // sold, on one app and on two server processes sharing the database.
 import { db } from '../../src/lib/db';
-import { issueToken } from '../../src/lib/tokens';
-import { api, buildProduct, buildUser } from '../support/api';
+import { accessTokenFor, api, buildProduct, buildUser } from '../support/api';
 import { startServerProcess, type ServerProcess } from '../support/server-process';
 import { stockOf } from '../support/shop';
 
@@ -13,7 +12,7 @@ const ROUNDS = 3;
 async function buyersWithTheProductInTheirCart(productId: number, quantity = 1) {
   const buyers = await Promise.all([...Array(BUYERS)].map(() => buildUser()));
   await db().cartItem.createMany({ data: buyers.map((b) => ({ userId: b.id, productId, quantity })) });
-  return buyers.map((b) => `Bearer ${issueToken('access', b.id).token}`);
+  return Promise.all(buyers.map(async (b) => `Bearer ${await accessTokenFor(b.id)}`));
 }
 
 async function assertSoldExactlyTheStock(productId: number, statuses: number[]) {

@@ -4,6 +4,7 @@ import request from 'supertest';
 import { createApp } from '../../src/app';
 import { db } from '../../src/lib/db';
 import { hashPassword } from '../../src/lib/password';
+import { issueTokenPair } from '../../src/modules/auth/refresh-tokens';
 import { contractChecked } from './contract';
 
 export const app = contractChecked(createApp());
@@ -34,6 +35,12 @@ export async function buildUser(overrides: { username?: string; email?: string; 
 export async function login(user: TestUser): Promise<{ access: string; refresh: string }> {
   const res = await api().post('/api/token/').send({ username: user.username, password: user.password }).expect(200);
   return res.body;
+}
+
+/** An access token of a new session of this user, without a login request (no bcrypt). */
+export async function accessTokenFor(userId: number): Promise<string> {
+  const user = await db().user.findUniqueOrThrow({ where: { id: userId }, select: { id: true, tokenVersion: true } });
+  return (await issueTokenPair(user)).access;
 }
 
 /** A user and the Authorization header that acts as them. */

@@ -45,3 +45,19 @@ export async function holdInTransaction(lock: (tx: Prisma.TransactionClient) => 
 export function holdProductLock(productId: number) {
   return holdInTransaction((tx) => tx.$queryRaw`SELECT id FROM products WHERE id = ${productId} FOR UPDATE`);
 }
+
+/**
+ * Resolves once `count` sessions of this database wait on a lock: the point
+ * where requests under test are known to be blocked, without guessing a sleep.
+ */
+export async function waitForLockWaiters(count: number, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const [row] = await db().$queryRaw<{ waiting: number }[]>`
+      SELECT count(*)::int AS waiting FROM pg_stat_activity
+      WHERE datname = current_database() AND wait_event_type = 'Lock'`;
+    if (row!.waiting >= count) return;
+    if (Date.now() > deadline) throw new Error(`only ${row!.waiting} of ${count} lock waiters after ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}

@@ -3,14 +3,8 @@ import { AuthenticationError } from '../../lib/errors';
 import type { Throttle } from '../../lib/throttle';
 import { INVALID_TOKEN_MESSAGE, verifyToken } from '../../lib/tokens';
 import { authenticateCredentials, findActiveUser } from '../users/users.service';
-import {
-  isRefreshTokenLive,
-  issueTokenPair,
-  revokeFamily,
-  revokeRefreshToken,
-  spendRefreshToken,
-  type TokenPair,
-} from './refresh-tokens';
+import { endSession, isRefreshTokenLive, issueTokenPair, revokeFamily, spendRefreshToken, type TokenPair } from './refresh-tokens';
+import { findSessionUser } from './session-user';
 
 const invalidToken = () => new AuthenticationError(INVALID_TOKEN_MESSAGE, 'token_not_valid');
 
@@ -20,7 +14,7 @@ const invalidToken = () => new AuthenticationError(INVALID_TOKEN_MESSAGE, 'token
  */
 export async function login(username: string, password: string, failures: Throttle): Promise<TokenPair> {
   const user = await failures.attempt(username.toLowerCase(), () => authenticateCredentials(username, password));
-  return issueTokenPair(user.id);
+  return issueTokenPair(user);
 }
 
 /** Rotation: the presented token dies and a new pair from the same login is issued. */
@@ -29,8 +23,11 @@ export async function refresh(token: string): Promise<TokenPair> {
   const outcome = await db().$transaction(async (tx) => {
     const spent = await spendRefreshToken(token, tx);
     if (spent.status !== 'spent') return spent;
-    if (!(await findActiveUser(claims.user_id, tx))) return { status: 'inactive_user' as const };
-    return { status: 'issued' as const, pair: await issueTokenPair(claims.user_id, spent.familyId, tx) };
+    // A token from before a password change (or deactivation) carries an older
+    // version: refused, even when it was minted by a refresh racing that change.
+    const user = await findActiveUser(claims.user_id, tx);
+    if (user?.tokenVersion !== claims.ver) return { status: 'inactive_user' as const };
+    return { status: 'issued' as const, pair: await issueTokenPair(user, spent.familyId, tx) };
   });
   if (outcome.status === 'issued') return outcome.pair;
   // A spent or revoked token presented again means it was copied: end every
@@ -39,12 +36,15 @@ export async function refresh(token: string): Promise<TokenPair> {
   throw invalidToken();
 }
 
+/** Valid means usable: signed, unexpired, and its session and token version still live. */
 export async function verify(token: string): Promise<void> {
   const claims = verifyToken(token);
+  if (!(await findSessionUser(claims))) throw invalidToken();
   if (claims.token_type === 'refresh' && !(await isRefreshTokenLive(token))) throw invalidToken();
 }
 
+/** Logout: the session of this refresh token ends, its access tokens included. */
 export async function blacklist(token: string): Promise<void> {
   verifyToken(token, 'refresh');
-  if (!(await revokeRefreshToken(token))) throw invalidToken();
+  if (!(await endSession(token))) throw invalidToken();
 }

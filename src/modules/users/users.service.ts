@@ -5,12 +5,17 @@ import type { Throttle } from '../../lib/throttle';
 import { uniqueViolation } from '../../lib/unique-violation';
 import type { PageRequest } from '../../http/pagination';
 import { passwordTooSimilar, type AdminUpdateUserInput, type RegisterInput, type UpdateMeInput } from './users.schemas';
-import { revokeAllRefreshTokens } from '../auth/refresh-tokens';
+import { endAllSessions } from '../auth/refresh-tokens';
 
 export interface AuthUser {
   id: number;
   username: string;
   isStaff: boolean;
+}
+
+/** An account that may be issued tokens, at its current token version. */
+export interface TokenUser extends AuthUser {
+  tokenVersion: number;
 }
 
 /** Everything but the password hash, which never leaves this module. */
@@ -47,8 +52,8 @@ export async function registerUser(input: RegisterInput, { isStaff = false } = {
   return { id: user.id, username: user.username, email: user.email, date_joined: user.dateJoined.toISOString() };
 }
 
-export async function findActiveUser(id: number, client: Db = db()): Promise<AuthUser | null> {
-  return client.user.findFirst({ where: { id, isActive: true }, select: { id: true, username: true, isStaff: true } });
+export async function findActiveUser(id: number, client: Db = db()): Promise<TokenUser | null> {
+  return client.user.findFirst({ where: { id, isActive: true }, select: { id: true, username: true, isStaff: true, tokenVersion: true } });
 }
 
 /**
@@ -58,16 +63,18 @@ export async function findActiveUser(id: number, client: Db = db()): Promise<Aut
  * look-alike account cannot lock the real owner out. Unknown users cost a
  * bcrypt comparison too, so timing does not tell which accounts exist.
  */
-export async function authenticateCredentials(login: string, password: string, client: Db = db()): Promise<AuthUser> {
-  const candidates = await client.$queryRaw<{ id: number; username: string; is_staff: boolean; is_active: boolean; password_hash: string }[]>`
-    SELECT id, username, is_staff, is_active, password_hash FROM users
+export async function authenticateCredentials(login: string, password: string, client: Db = db()): Promise<TokenUser> {
+  const candidates = await client.$queryRaw<
+    { id: number; username: string; is_staff: boolean; is_active: boolean; password_hash: string; token_version: number }[]
+  >`
+    SELECT id, username, is_staff, is_active, password_hash, token_version FROM users
     WHERE username = ${login} OR lower(email) = lower(${login})
     ORDER BY (username = ${login}) DESC
     LIMIT 2`;
   if (candidates.length === 0) await verifyPassword(password, undefined);
   for (const user of candidates) {
     if ((await verifyPassword(password, user.password_hash)) && user.is_active) {
-      return { id: user.id, username: user.username, isStaff: user.is_staff };
+      return { id: user.id, username: user.username, isStaff: user.is_staff, tokenVersion: user.token_version };
     }
   }
   throw new AuthenticationError('No active account found with the given credentials', 'authentication_failed');
@@ -100,7 +107,7 @@ export async function updateMe(id: number, input: UpdateMeInput, passwordChecks:
     const { count } = await tx.user.updateMany({ where: { id, passwordHash: verifiedHash }, data }).catch(rethrowDuplicate);
     if (count === 0) throw ValidationError.field('current_password', 'The password was changed meanwhile; use the new one.');
     // A new password ends every session that knew the old one.
-    if (data.passwordHash) await revokeAllRefreshTokens(id, tx);
+    if (data.passwordHash) await endAllSessions(id, tx);
     return tx.user.findUniqueOrThrow({ where: { id }, select: publicUser });
   });
 }
@@ -122,7 +129,7 @@ export async function adminUpdateUser(id: number, input: AdminUpdateUserInput) {
         select: publicUser,
       })
       .catch(rethrowDuplicate);
-    if (input.is_active === false) await revokeAllRefreshTokens(id, tx);
+    if (input.is_active === false) await endAllSessions(id, tx);
     return user;
   });
 }
