@@ -1,7 +1,7 @@
 import { db } from '../../src/lib/db';
 import { api, buildProduct, signedIn } from '../support/api';
 import { lockCart } from '../../src/modules/cart/cart.service';
-import { addToCart, holdInTransaction } from '../support/shop';
+import { addToCart, holdInTransaction, holdProductLock, stockOf, waitForLockWaiters } from '../support/shop';
 
 describe('the cart', () => {
   it('needs a token on every route', async () => {
@@ -162,5 +162,28 @@ describe('the cart lock', () => {
     } finally {
       await cartWrite.release();
     }
+  });
+});
+
+describe('a cart line removed while a checkout runs', () => {
+  it('is either ordered and then gone (404), never answered 204 and ordered anyway', async () => {
+    const { auth } = await signedIn();
+    const busy = await buildProduct({ stock: 5 });
+    const line = (await addToCart(auth, busy.id, 2).expect(201)).body;
+    // The checkout has read the cart and waits for the busy product's lock.
+    const lock = await holdProductLock(busy.id);
+    const checkout = api().post('/api/orders/checkout/').set(auth).then((res) => res);
+    await waitForLockWaiters(1);
+
+    const removal = api().delete(`/api/cart/${line.id}/`).set(auth).then((res) => res);
+    await waitForLockWaiters(2); // the removal queues behind the checkout's cart lock
+    await lock.release();
+
+    const [ordered, removed] = await Promise.all([checkout, removal]);
+    expect(ordered.status).toBe(201);
+    expect(ordered.body.items).toEqual([expect.objectContaining({ product_id: busy.id, quantity: 2 })]);
+    expect(removed.status).toBe(404);
+    expect(await stockOf(busy.id)).toBe(3);
+    expect((await api().get('/api/cart/').set(auth).expect(200)).body).toEqual([]);
   });
 });

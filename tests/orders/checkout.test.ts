@@ -1,6 +1,6 @@
 import { db } from '../../src/lib/db';
 import { api, buildProduct, signedIn } from '../support/api';
-import { addToCart, holdProductLock, stockOf } from '../support/shop';
+import { addToCart, holdProductLock, stockOf, waitForLockWaiters } from '../support/shop';
 
 const checkout = (auth: Record<string, string>, key?: string) => {
   const req = api().post('/api/orders/checkout/').set(auth);
@@ -159,7 +159,7 @@ describe('Idempotency-Key', () => {
     // The first checkout waits inside its transaction for the product's lock.
     const lock = await holdProductLock(product.id);
     const first = checkout(auth, 'slow').then((r) => r);
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    await waitForLockWaiters(1);
     const retry = await checkout(auth, 'slow');
     await lock.release();
     expect(retry.status).toBe(409);

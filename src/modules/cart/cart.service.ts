@@ -82,9 +82,14 @@ export function setCartLineQuantity(userId: number, id: number, quantity: number
   });
 }
 
-export async function removeCartLine(userId: number, id: number): Promise<void> {
-  const { count } = await db().cartItem.deleteMany({ where: { id, userId } });
-  if (count === 0) throw lineNotFound();
+export function removeCartLine(userId: number, id: number): Promise<void> {
+  // Under the cart lock like every write: a checkout in progress has read the
+  // cart already, so the line goes after it (and is then gone) or before it.
+  return db().$transaction(async (tx) => {
+    await lockCart(tx, userId);
+    const { count } = await tx.cartItem.deleteMany({ where: { id, userId } });
+    if (count === 0) throw lineNotFound();
+  });
 }
 
 /** Summed in SQL over numeric, so no rounding happens anywhere. */
