@@ -2,7 +2,7 @@
 // handler. It never listens; src/server.ts does, and tests use it directly.
 import { randomUUID } from 'node:crypto';
 import cors from 'cors';
-import express, { type Express } from 'express';
+import express, { type Express, type RequestHandler } from 'express';
 import helmet from 'helmet';
 import { pinoHttp } from 'pino-http';
 import { config as defaultConfig, type Config } from './config';
@@ -39,6 +39,13 @@ export function buildApi(config: Config = defaultConfig): Api {
   return api;
 }
 
+// Tokens and personal data must never sit in a shared or browser cache.
+const PERSONAL_PATHS = /^\/api\/(?:token|users|cart|orders)(?:\/|$)/;
+const noStoreForPersonalData: RequestHandler = (req, res, next) => {
+  if (PERSONAL_PATHS.test(req.path)) res.setHeader('Cache-Control', 'no-store');
+  next();
+};
+
 export function createApp({ config = defaultConfig }: AppOptions = {}): Express {
   const app = express();
   app.disable('x-powered-by');
@@ -63,10 +70,10 @@ export function createApp({ config = defaultConfig }: AppOptions = {}): Express 
   );
   app.use(
     helmet({
-      // Swagger UI needs inline styles and its own scripts on /docs.
+      // Helmet's default script-src is 'self' alone: Swagger UI on /docs loads
+      // its scripts from files, and only its styles are inline (style-src allows them).
       contentSecurityPolicy: {
         directives: {
-          'script-src': ["'self'", "'unsafe-inline'"],
           'img-src': ["'self'", 'data:', 'https:'],
           // Local http origins (Swagger UI on localhost) must not be forced to https.
           'upgrade-insecure-requests': null,
@@ -83,7 +90,7 @@ export function createApp({ config = defaultConfig }: AppOptions = {}): Express 
       maxAge: 600,
     }),
   );
-  app.use(express.json({ limit: '1mb', type: ['application/json', 'application/*+json'] }));
+  app.use(noStoreForPersonalData);
 
   const api = buildApi(config);
   app.use(api.finish());

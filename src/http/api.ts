@@ -7,6 +7,7 @@ import { Router, type Request, type RequestHandler } from 'express';
 import type { z, ZodType } from 'zod';
 import { authenticate, type AuthLevel } from './authenticate';
 import { HttpError } from './errors';
+import { jsonBody } from './json-body';
 import { documentRoute } from './openapi-operation';
 import { bodyOf, parseInput, parseParams } from './parse-input';
 import type { AuthUser } from '../modules/users/users.service';
@@ -38,7 +39,11 @@ export interface RouteSpec<B extends ZodType, Q extends ZodType, P extends ZodTy
   headers?: H;
   responses: Record<number, { description: string; schema?: ZodType; headers?: Record<string, string> }>;
   middleware?: RequestHandler[];
+  /** Largest JSON body accepted (413 past it). Small by default: most bodies are a few fields. */
+  bodyLimit?: string;
 }
+
+const DEFAULT_BODY_LIMIT = '16kb';
 
 export interface RouteContext<B, Q, P, A, H = unknown> {
   body: B;
@@ -91,8 +96,9 @@ export class Api {
       if (reply.body === undefined) res.status(reply.status).end();
       else res.status(reply.status).json(reply.body);
     };
-    // Authentication runs before middleware such as uploads, so an anonymous
-    // client cannot make the server store a file.
+    // Authentication runs before middleware such as uploads, and both before
+    // the body is parsed, so an anonymous client cannot make the server store
+    // a file or parse a large body. Routes without a body parse none.
     const level = spec.auth;
     const guard: RequestHandler[] = level
       ? [async (req, _res, next) => {
@@ -101,7 +107,8 @@ export class Api {
         }]
       : [];
     const routes = this.routesByPath.get(expressPath) ?? [];
-    routes.push({ method: spec.method, handlers: [...guard, ...(spec.middleware ?? []), run] });
+    const parse = spec.body ? [jsonBody(spec.bodyLimit ?? DEFAULT_BODY_LIMIT)] : [];
+    routes.push({ method: spec.method, handlers: [...guard, ...(spec.middleware ?? []), ...parse, run] });
     this.routesByPath.set(expressPath, routes);
   }
 

@@ -47,7 +47,7 @@ export function registerOrderRoutes(api: Api): void {
       {
         method: 'post', path, tag, auth, summary: 'Order the given products',
         description: 'One transaction: stock checked and decremented, lines written with price snapshots.',
-        body: createOrderBody, headers: idempotencyHeaders, responses: placedResponses,
+        body: createOrderBody, bodyLimit: '64kb', headers: idempotencyHeaders, responses: placedResponses,
       },
       async ({ user, body, headers }) => placed(await createOrder(user.id, body, keyOf(headers))),
     );

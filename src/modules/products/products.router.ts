@@ -18,7 +18,8 @@ import * as products from './products.service';
 
 const tag = 'products';
 const upload = singleFileUpload('image');
-const staffWrite = { auth: 'staff' as const, multipart: productForm, middleware: [upload] };
+// A 5,000-character description escaped as \uXXXX is 30 KB: room for it, no more.
+const staffWrite = { auth: 'staff' as const, multipart: productForm, middleware: [upload], bodyLimit: '64kb' };
 
 const withVersion = { ETag: 'The version to send back as If-Match when changing the product' };
 
