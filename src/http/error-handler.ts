@@ -1,6 +1,7 @@
 // The one place where errors become HTTP answers. Anything unrecognised is a
 // bare 500 whose details go to the log (with the request id), never the client.
 import type { ErrorRequestHandler, RequestHandler } from 'express';
+import { STATUS_CODES } from 'node:http';
 import { Prisma } from '../generated/prisma/client';
 import {
   AuthenticationError,
@@ -13,6 +14,7 @@ import {
   PermissionDeniedError,
   ValidationError,
 } from '../lib/errors';
+import { databaseTrouble } from './database-errors';
 import { HttpError } from './errors';
 import { sendProblem } from './problem';
 
@@ -58,14 +60,24 @@ export const errorHandler: ErrorRequestHandler = (error, req, res, _next) => {
   const bodyError = typeof error?.type === 'string' ? BODY_PARSER_ERRORS[error.type] : undefined;
   if (bodyError) return sendProblem(res, bodyError[0], bodyError[1]);
 
-  // Other http-errors raised by Express's own middleware (e.g. a bad URI encoding).
+  // Anything else carrying a 4xx status (the router's URIError for a path that
+  // is not valid percent-encoding, http-errors from other middleware) is the
+  // client's mistake. Its message is internal unless the error says otherwise.
   const status = Number(error?.status ?? error?.statusCode);
-  if (error?.expose === true && status >= 400 && status < 500) return sendProblem(res, status, String(error.message));
+  if (Number.isInteger(status) && status >= 400 && status < 500) {
+    return sendProblem(res, status, error?.expose === true ? String(error.message) : `${STATUS_CODES[status] ?? 'Bad Request'}.`);
+  }
 
   const known = prismaProblem(error);
-  if (known) {
-    if (known[0] === 503) res.setHeader('Retry-After', '1');
-    return sendProblem(res, known[0], known[1]);
+  if (known) return sendProblem(res, known[0], known[1]);
+
+  const trouble = databaseTrouble(error);
+  if (trouble) {
+    req.log?.warn({ err: error }, trouble === 'busy' ? 'database busy' : 'database unavailable');
+    res.setHeader('Retry-After', trouble === 'busy' ? '1' : '5');
+    return trouble === 'busy'
+      ? sendProblem(res, 503, 'The server is busy; please retry.', { code: 'server_busy' })
+      : sendProblem(res, 503, 'The service is temporarily unavailable; please retry.', { code: 'service_unavailable' });
   }
 
   req.log?.error({ err: error }, 'unhandled error');
@@ -79,9 +91,6 @@ function prismaProblem(error: unknown): [number, string] | undefined {
   if (error.code === 'P2002') return [409, 'A record with these values already exists.'];
   if (error.code === 'P2025') return [404, 'Not found.'];
   if (error.code === 'P2003') return [409, 'A related record does not exist or is still referenced.'];
-  // A transaction that could not start in time, timed out, or lost a
-  // deadlock: the database is busy, and the same request may well succeed.
-  if (error.code === 'P2028' || error.code === 'P2034') return [503, 'The server is busy; please retry.'];
   return undefined;
 }
 

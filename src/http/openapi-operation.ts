@@ -1,5 +1,5 @@
 // How one route declaration becomes an OpenAPI operation: a drf-spectacular
-// style operationId, the statuses it can answer (400/401/403/404/413/415/500
+// style operationId, the statuses it can answer (400/401/403/404/413/415/500/503
 // added from what the route declares), problem+json for every error.
 import type { OpenAPIRegistry, RouteConfig } from '@asteasolutions/zod-to-openapi';
 import { z, type ZodType } from 'zod';
@@ -15,7 +15,11 @@ const STANDARD_ERRORS: Record<number, string> = {
   413: 'Body too large',
   415: 'Unsupported content type',
   500: 'Unexpected server error (details are logged with the request id, never returned)',
+  503: 'The database is unavailable or busy; retry after Retry-After seconds',
 };
+
+/** The one operation that never touches the database (liveness). */
+const NO_DATABASE = new Set(['/health']);
 
 const ACTIONS: Record<Method, string> = { get: 'retrieve', post: 'create', put: 'update', patch: 'partial_update', delete: 'destroy' };
 
@@ -44,7 +48,8 @@ export function documentRoute<B extends ZodType, Q extends ZodType, P extends Zo
   if (spec.body) statuses.add(413).add(415);
   if (spec.auth) statuses.add(401);
   if (spec.auth === 'staff') statuses.add(403);
-  if (spec.params) statuses.add(404);
+  if (spec.params) statuses.add(404).add(400); // 400: a path that is not valid percent-encoding
+  if (!NO_DATABASE.has(spec.path)) statuses.add(503);
   const responses: RouteConfig['responses'] = {};
   for (const status of [...statuses].sort()) {
     const declared = spec.responses[status];

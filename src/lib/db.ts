@@ -2,15 +2,19 @@
 // come from an embedded PostgreSQL started at boot). Data access takes a
 // `Db` parameter so a transaction can pass its `tx` down.
 import { PrismaPg } from '@prisma/adapter-pg';
+import { config } from '../config';
 import { Prisma, PrismaClient } from '../generated/prisma/client';
 
 export type Db = PrismaClient | Prisma.TransactionClient;
 
 let client: PrismaClient | undefined;
 
-export function openDb(url: string, poolSize = 10): PrismaClient {
+export function openDb(url: string, poolSize = 10, connectTimeoutMs = config.database.connectTimeoutMs): PrismaClient {
   if (client) return client;
-  const adapter = new PrismaPg({ connectionString: url, max: poolSize });
+  // pg waits for ever, by default, both for a free pool connection and for a
+  // new connection to open: with the database gone, requests would hang.
+  // Bounded, either wait fails with an error the error handler answers 503.
+  const adapter = new PrismaPg({ connectionString: url, max: poolSize, connectionTimeoutMillis: connectTimeoutMs });
   client = new PrismaClient({ adapter });
   return client;
 }

@@ -23,7 +23,7 @@ export function registerHealthRoutes(api: Api): void {
       try {
         await db().$queryRaw`SELECT 1`;
       } catch {
-        throw new HttpError(503, 'The database is not reachable.');
+        throw new HttpError(503, 'The database is not reachable.', { code: 'service_unavailable' }, { 'Retry-After': '5' });
       }
       return { status: 200, body: { status: 'ready' } };
     },
