@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { PrismaPg } from '@prisma/adapter-pg';
 import { PrismaClient } from '../../src/generated/prisma/client';
-import { findFreePort } from '../../src/lib/database/embedded';
+import { findFreePort, isAlive } from '../../src/lib/database/embedded';
 import { hashPassword } from '../../src/lib/password';
 import { startServerProcess, type ServerProcess } from '../support/server-process';
 
@@ -69,15 +69,6 @@ async function runPostgres(dataDir: string, port: number, create: boolean): Prom
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 async function answer(phase: Phase, request: Promise<Response>): Promise<Outcome> {
   try {
