@@ -123,9 +123,16 @@ describe('a server that is starting up, or restarting after a crash', () => {
 describe('a backend terminated by an administrator (or a fast shutdown)', () => {
   it('surfaces SQLSTATE 57P01 with cause kind "postgres", and answers 503', async () => {
     const prisma = client(config.database.url!, { max: 1 });
-    const [session] = await prisma.$queryRaw<{ pid: number }[]>`SELECT pg_backend_pid() AS pid`;
-    await db().$queryRaw`SELECT pg_terminate_backend(${session!.pid}::int)`;
-    const error = await failure(() => prisma.product.findMany());
+    // Terminated while its query runs: an idle connection may be noticed as
+    // closed and replaced before the next query, which would then succeed.
+    const running = failure(() => prisma.$queryRaw`SELECT pg_sleep(30) AS awaiting_termination`);
+    for (let terminated = 0; terminated === 0; ) {
+      const rows = await db().$queryRaw<unknown[]>`
+        SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+        WHERE query LIKE '%awaiting_termination%' AND state = 'active' AND pid <> pg_backend_pid()`;
+      terminated = rows.length;
+    }
+    const error = await running;
 
     expect(error).toMatchObject({ meta: { driverAdapterError: { cause: { kind: 'postgres', code: '57P01' } } } });
     expect(databaseTrouble(error)).toBe('unavailable');
