@@ -5,6 +5,7 @@ import { z } from 'zod';
 import '../lib/zod-messages';
 import { zodFieldErrors } from '../http/zod-errors';
 import { ValidationError } from '../lib/errors';
+import { whenFieldsValid } from '../lib/zod-checks';
 import { emailField, passwordField, passwordTooSimilar, usernameField } from '../modules/users/users.schemas';
 import { registerUser } from '../modules/users/users.service';
 
@@ -13,6 +14,7 @@ const argsSchema = z
   .refine((a) => !passwordTooSimilar(a.password, a.username, a.email), {
     path: ['password'],
     message: 'The password is too similar to the username or email.',
+    ...whenFieldsValid,
   });
 
 function fail(message: string): never {

@@ -4,7 +4,7 @@
 import type { Request } from 'express';
 import type { z, ZodType } from 'zod';
 import '../lib/zod-messages';
-import { ValidationError } from '../lib/errors';
+import { ValidationError, type FieldErrors } from '../lib/errors';
 import { HttpError } from './errors';
 import { fieldName, zodFieldErrors } from './zod-errors';
 
@@ -56,14 +56,17 @@ export function findNullCharacter(input: unknown): string | undefined {
 
 export function parseInput<T extends ZodType>(schema: T, input: unknown, where: keyof typeof WHERE_LABEL): z.output<T> {
   const withNull = findNullCharacter(input);
-  if (withNull) throw ValidationError.field(withNull, 'Null characters are not allowed.');
+  if (withNull) throw invalid(where, { [withNull]: ['Null characters are not allowed.'] });
   const result = schema.safeParse(input);
   if (result.success) return result.data;
-  const errors = zodFieldErrors(result.error);
+  throw invalid(where, zodFieldErrors(result.error));
+}
+
+function invalid(where: keyof typeof WHERE_LABEL, errors: FieldErrors): ValidationError {
   const fields = Object.keys(errors);
   const plural = where !== 'body' && fields.length > 1 ? 's' : '';
   const detail = `${WHERE_LABEL[where]}${plural}${fields.length ? `: ${fields.join(', ')}` : ''}.`;
-  throw new ValidationError(detail, errors);
+  return new ValidationError(detail, errors);
 }
 
 // A path parameter that is not a valid id names no resource: 404, as DRF does.

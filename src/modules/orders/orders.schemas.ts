@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { pageQuery, paginatedSchema } from '../../http/pagination';
+import { whenFieldsValid } from '../../lib/zod-checks';
 import { productIdField } from '../cart/cart.schemas';
 
 export const MAX_ORDER_LINES = 100;
@@ -26,7 +27,7 @@ export const createOrderBody = z
       }
       seen.add(item.product_id);
     });
-  })
+  }, whenFieldsValid)
   .meta({ id: 'OrderCreateRequest', example: { items: [{ product_id: 1, quantity: 2 }] } });
 
 export const updateOrderBody = z

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { pageQuery, paginatedSchema } from '../../http/pagination';
 import { formatMoney, Money } from '../../lib/money';
+import { whenFieldsValid } from '../../lib/zod-checks';
 
 const MONEY = /^\d{1,8}(\.\d{1,2})?$/;
 
@@ -97,6 +98,7 @@ export const productListQuery = pageQuery
   .refine((q) => !q.min_price || !q.max_price || !new Money(q.min_price).gt(q.max_price), {
     path: ['min_price'],
     message: 'min_price must not be greater than max_price.',
+    ...whenFieldsValid,
   });
 
 export type CreateProductInput = z.output<typeof createProductBody>;

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { paginatedSchema } from '../../http/pagination';
+import { whenFieldsValid } from '../../lib/zod-checks';
 
 const COMMON_PASSWORDS = new Set([
   'password', 'password1', 'password123', '12345678', '123456789', '1234567890', 'qwertyuiop', 'qwerty123',
@@ -50,7 +51,7 @@ export const registerBody = z
     if (passwordTooSimilar(value.password, value.username, value.email)) {
       ctx.addIssue({ code: 'custom', path: ['password'], message: SIMILAR });
     }
-  })
+  }, whenFieldsValid)
   .meta({ id: 'RegisterRequest', example: { username: 'alice', email: 'alice@example.com', password: 'correct-horse-battery' } });
 
 export const registeredUser = z
@@ -80,7 +81,7 @@ export const updateMeBody = z
     if (value.password !== undefined && !value.current_password) {
       ctx.addIssue({ code: 'custom', path: ['current_password'], message: 'Required to change the password.' });
     }
-  })
+  }, whenFieldsValid)
   .meta({ id: 'UpdateMeRequest', example: { email: 'new@example.com' } });
 
 export const adminUpdateUserBody = z
