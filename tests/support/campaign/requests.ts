@@ -117,6 +117,10 @@ function bodyArbitrary(operation: Operation, schemas: SchemaArbitraries): fc.Arb
     // One field replaced by something hostile.
     { weight: 3, arbitrary: fc.tuple(valid, field, hostileValues).map(([value, key, bad]) => ({ kind: 'json', value: { ...asObject(value), [key]: bad } })) },
   ];
+  const outside = justOutside(schema, schemas);
+  if (outside.length) {
+    variants.push({ weight: 2, arbitrary: fc.tuple(valid, fc.constantFrom(...outside)).map(([value, [key, bad]]) => ({ kind: 'json', value: { ...asObject(value), [key]: bad } })) });
+  }
   const rarer: fc.Arbitrary<Body>[] = [
     // A field left out, or one the schema does not know.
     fc.tuple(valid, field).map(([value, key]) => ({ kind: 'json', value: omit(asObject(value), key) })),
@@ -148,4 +152,19 @@ const asObject = (value: unknown): Record<string, unknown> => (value && typeof v
 function omit(value: Record<string, unknown>, key: string): Record<string, unknown> {
   const { [key]: _dropped, ...rest } = value;
   return rest;
+}
+
+/** For each bounded field, the values one step past its documented bounds. */
+function justOutside(schema: JsonSchema, schemas: SchemaArbitraries): [string, unknown][] {
+  const properties = (schema.properties ?? {}) as Record<string, JsonSchema>;
+  return Object.entries(properties).flatMap(([key, raw]) => {
+    const field = schemas.resolve(raw);
+    const values: unknown[] = [];
+    if (typeof field.minimum === 'number') values.push(field.minimum - 1);
+    if (typeof field.maximum === 'number') values.push(field.maximum + 1);
+    if (typeof field.minLength === 'number' && field.minLength > 0) values.push('x'.repeat(field.minLength - 1));
+    if (typeof field.maxLength === 'number') values.push('x'.repeat(field.maxLength + 1));
+    if (typeof field.maxItems === 'number') values.push(Array.from({ length: field.maxItems + 1 }, () => ({})));
+    return values.map((value): [string, unknown] => [key, value]);
+  });
 }
