@@ -1,6 +1,7 @@
 // The only module that reads process.env. Everything is parsed and checked at
 // boot so a bad deployment stops with a clear message instead of misbehaving.
 import { randomBytes } from 'node:crypto';
+import { availableParallelism } from 'node:os';
 import dotenv from 'dotenv';
 import { z } from 'zod';
 
@@ -36,6 +37,10 @@ const envSchema = z.object({
   ACCESS_TOKEN_LIFETIME_SECONDS: z.coerce.number().int().min(10).default(300),
   REFRESH_TOKEN_LIFETIME_SECONDS: z.coerce.number().int().min(60).default(86_400),
   BCRYPT_ROUNDS: z.coerce.number().int().min(4).max(15).default(12),
+  // bcrypt runs on libuv's thread pool and would take every core under a
+  // flood of logins; keep one core for everything else.
+  PASSWORD_HASH_CONCURRENCY: z.coerce.number().int().min(1).default(Math.max(1, availableParallelism() - 1)),
+  PASSWORD_HASH_MAX_WAIT_MS: z.coerce.number().int().min(0).default(1_000),
   AUTH_RATE_LIMIT_PER_MIN: z.coerce.number().int().min(0).default(20),
   // Failed logins per account name, and current_password checks per user, in
   // one window; the window ends by itself (never a lockout). 0 turns one off.
@@ -106,6 +111,8 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env) {
       accessTokenSeconds: env.ACCESS_TOKEN_LIFETIME_SECONDS,
       refreshTokenSeconds: env.REFRESH_TOKEN_LIFETIME_SECONDS,
       bcryptRounds: env.BCRYPT_ROUNDS,
+      hashConcurrency: env.PASSWORD_HASH_CONCURRENCY,
+      hashMaxWaitMs: env.PASSWORD_HASH_MAX_WAIT_MS,
       rateLimitPerMinute: env.AUTH_RATE_LIMIT_PER_MIN,
       loginFailuresPerAccount: env.LOGIN_FAILURES_PER_ACCOUNT,
       currentPasswordAttempts: env.CURRENT_PASSWORD_ATTEMPTS,

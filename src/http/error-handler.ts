@@ -9,6 +9,7 @@ import {
   DomainError,
   IdempotencyMismatchError,
   StaleVersionError,
+  ServerBusyError,
   ThrottledError,
   NotFoundError,
   PermissionDeniedError,
@@ -27,6 +28,7 @@ function statusOf(error: DomainError): number {
   if (error instanceof IdempotencyMismatchError) return 422;
   if (error instanceof StaleVersionError) return 412;
   if (error instanceof ThrottledError) return 429;
+  if (error instanceof ServerBusyError) return 503;
   return 400;
 }
 
@@ -50,7 +52,7 @@ export const errorHandler: ErrorRequestHandler = (error, req, res, _next) => {
   }
   if (error instanceof DomainError) {
     if (error instanceof AuthenticationError) res.setHeader('WWW-Authenticate', 'Bearer realm="api"');
-    if (error instanceof ThrottledError) res.setHeader('Retry-After', String(error.retryAfterSeconds));
+    if (error instanceof ThrottledError || error instanceof ServerBusyError) res.setHeader('Retry-After', String(error.retryAfterSeconds));
     return sendProblem(res, statusOf(error), error.message, { code: error.code, ...error.extra });
   }
   if (error instanceof HttpError) {

@@ -90,3 +90,12 @@ export class ThrottledError extends DomainError {
     this.retryAfterSeconds = seconds;
   }
 }
+
+/** Too much of one kind of work at once (e.g. password hashing): the same request may well succeed in a moment. */
+export class ServerBusyError extends DomainError {
+  readonly code = 'server_busy';
+  readonly retryAfterSeconds = 1;
+  constructor(message = 'The server is busy; please retry.') {
+    super(message);
+  }
+}

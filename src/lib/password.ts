@@ -1,8 +1,13 @@
 import bcrypt from 'bcrypt';
 import { config } from '../config';
+import { Gate } from './gate';
+
+// Every hash and comparison passes this gate: a flood of logins queues here
+// briefly and is then refused (503), instead of taking every core from reads.
+const hashing = new Gate(config.auth.hashConcurrency, config.auth.hashMaxWaitMs);
 
 export function hashPassword(password: string): Promise<string> {
-  return bcrypt.hash(password, config.auth.bcryptRounds);
+  return hashing.run(() => bcrypt.hash(password, config.auth.bcryptRounds));
 }
 
 // A real hash of a random string with the configured cost: comparing against it
@@ -11,8 +16,9 @@ export function hashPassword(password: string): Promise<string> {
 let dummyHash: Promise<string> | undefined;
 
 export async function verifyPassword(password: string, hash: string | undefined): Promise<boolean> {
-  if (hash) return bcrypt.compare(password, hash);
+  if (hash) return hashing.run(() => bcrypt.compare(password, hash));
   dummyHash ??= bcrypt.hash(`no-such-user-${Math.random()}`, config.auth.bcryptRounds);
-  await bcrypt.compare(password, await dummyHash);
+  const known = await dummyHash;
+  await hashing.run(() => bcrypt.compare(password, known));
   return false;
 }

@@ -12,6 +12,8 @@ Object.assign(process.env, {
   DATABASE_URL: workerDatabaseUrl(templateUrl, process.env.JEST_WORKER_ID ?? '1'),
   JWT_SECRET: 'test-secret-that-is-long-enough-for-hs256-signing',
   BCRYPT_ROUNDS: '4',
+  // Factories hash many passwords at once; the gate's refusals have their own tests.
+  PASSWORD_HASH_MAX_WAIT_MS: '30000',
   LOG_LEVEL: 'silent',
   AUTH_RATE_LIMIT_PER_MIN: '0',
   PUBLIC_URL: '',
