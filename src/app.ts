@@ -3,12 +3,13 @@
 import { randomUUID } from 'node:crypto';
 import cors from 'cors';
 import express, { type Express, type RequestHandler } from 'express';
-import helmet from 'helmet';
+import type { HelmetOptions } from 'helmet';
 import { pinoHttp } from 'pino-http';
 import { config as defaultConfig, type Config } from './config';
 import { Api } from './http/api';
 import { docsRouter } from './http/docs';
 import { errorHandler, notFoundHandler } from './http/error-handler';
+import { securityHeaders } from './http/security-headers';
 import { logger } from './lib/logger';
 import { authThrottles } from './lib/throttle';
 import { registerAuthRoutes } from './modules/auth/auth.router';
@@ -39,6 +40,19 @@ export function buildApi(config: Config = defaultConfig): Api {
   return api;
 }
 
+export const HELMET_OPTIONS: HelmetOptions = {
+  // Helmet's default script-src is 'self' alone: Swagger UI on /docs loads
+  // its scripts from files, and only its styles are inline (style-src allows them).
+  contentSecurityPolicy: {
+    directives: {
+      'img-src': ["'self'", 'data:', 'https:'],
+      // Local http origins (Swagger UI on localhost) must not be forced to https.
+      'upgrade-insecure-requests': null,
+    },
+  },
+  crossOriginResourcePolicy: { policy: 'cross-origin' },
+};
+
 // Tokens and personal data must never sit in a shared or browser cache.
 const PERSONAL_PATHS = /^\/api\/(?:token|users|cart|orders)(?:\/|$)/;
 const noStoreForPersonalData: RequestHandler = (req, res, next) => {
@@ -68,20 +82,7 @@ export function createApp({ config = defaultConfig }: AppOptions = {}): Express 
       customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info'),
     }),
   );
-  app.use(
-    helmet({
-      // Helmet's default script-src is 'self' alone: Swagger UI on /docs loads
-      // its scripts from files, and only its styles are inline (style-src allows them).
-      contentSecurityPolicy: {
-        directives: {
-          'img-src': ["'self'", 'data:', 'https:'],
-          // Local http origins (Swagger UI on localhost) must not be forced to https.
-          'upgrade-insecure-requests': null,
-        },
-      },
-      crossOriginResourcePolicy: { policy: 'cross-origin' },
-    }),
-  );
+  app.use(securityHeaders(HELMET_OPTIONS));
   app.use(
     cors({
       origin: config.corsOrigins,

@@ -5,7 +5,7 @@ import { createApp } from './app';
 import { startDatabase, stopDatabase } from './bootstrap';
 import { demoAdminAllowed, seedDemoData } from './cli/seed';
 import { assertServingConfig, config } from './config';
-import { logger } from './lib/logger';
+import { exitAfterLogs, logger } from './lib/logger';
 import { closeRedis } from './lib/redis';
 
 const SHUTDOWN_GRACE_MS = 10_000;
@@ -35,7 +35,7 @@ async function main(): Promise<void> {
     await closeRedis();
     await stopDatabase(database);
     logger.info('stopped');
-    process.exit(0);
+    exitAfterLogs(0);
   };
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
   process.on('SIGINT', () => void shutdown('SIGINT'));
@@ -54,5 +54,5 @@ function closeServer(server: Server): Promise<void> {
 
 main().catch((error: unknown) => {
   logger.fatal({ err: error }, 'failed to start');
-  process.exit(1);
+  exitAfterLogs(1);
 });

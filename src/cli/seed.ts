@@ -4,7 +4,7 @@
 import { db } from '../lib/db';
 import { config, type Config } from '../config';
 import { hashPassword } from '../lib/password';
-import { logger } from '../lib/logger';
+import { exitAfterLogs, logger } from '../lib/logger';
 import { detectImageType, saveImage } from '../lib/media';
 import { demoCatalog } from './demo-catalog';
 import { DEMO_PALETTES, gradientPng } from './demo-images';
@@ -53,6 +53,6 @@ async function main(): Promise<void> {
 if (require.main === module) {
   main().catch((error: unknown) => {
     logger.fatal({ err: error }, 'seeding failed');
-    process.exit(1);
+    exitAfterLogs(1);
   });
 }
