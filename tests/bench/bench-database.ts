@@ -6,14 +6,15 @@ import { migrate } from '../../src/lib/database/migrator';
 import { pickPostgresServer } from '../support/postgres-server';
 import { databaseUrl } from '../support/test-databases';
 
-export async function benchDatabase() {
+/** `migrations`: another checkout's prisma/migrations, when benchmarking that checkout's server. */
+export async function benchDatabase(migrations?: string) {
   const server = await pickPostgresServer(process.env.BENCH_DATABASE_URL, 'postgres');
   const name = `shop_bench_${randomBytes(3).toString('hex')}`;
   const admin = new Client({ connectionString: databaseUrl(server.url, 'postgres') });
   await admin.connect();
   await admin.query(`CREATE DATABASE "${name}"`);
   const url = databaseUrl(server.url, name);
-  await migrate(url);
+  await migrate(url, migrations);
   return {
     url,
     drop: async () => {

@@ -1,16 +1,23 @@
 // `npm run bench`: speed targets live here, never in timed tests.
+//   npm run bench                              the side-by-side table (every scenario)
+//   npm run bench -- side-by-side list detail  some of its scenarios
+//   npm run bench -- catalog-search | checkout the older single benches
 import { catalogSearchBench } from './catalog-search';
 import { checkoutBench } from './checkout';
+import { sideBySideBench } from './side-by-side';
 
-const benches: Record<string, () => Promise<void>> = { 'catalog-search': catalogSearchBench, checkout: checkoutBench };
+const benches: Record<string, (args: string[]) => Promise<void>> = {
+  'side-by-side': sideBySideBench,
+  'catalog-search': catalogSearchBench,
+  checkout: checkoutBench,
+};
 
 async function main(): Promise<void> {
-  const only = process.argv[2];
-  for (const [name, run] of Object.entries(benches)) {
-    if (only && only !== name) continue;
-    console.log(`\n== ${name}`);
-    await run();
-  }
+  const [name = 'side-by-side', ...args] = process.argv.slice(2);
+  const run = benches[name];
+  if (!run) throw new Error(`unknown bench "${name}"; known: ${Object.keys(benches).join(', ')}`);
+  console.log(`\n== ${name}`);
+  await run(args);
 }
 
 main().catch((error: unknown) => {

@@ -1,0 +1,118 @@
+// The two servers under test, each in its own process: ours built the
+// production way (`npm run build`, then `node dist/server.js`), and the bare
+// yardstick transpiled to plain JavaScript (so neither carries ts-node or the
+// TypeScript compiler in its memory). Peak RSS and CPU time come from /proc.
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import ts from 'typescript';
+import { findFreePort } from '../../src/lib/database/embedded';
+
+const ROOT = path.resolve(__dirname, '../..');
+
+export interface Served {
+  name: string;
+  url: string;
+  pid: number;
+  stop: () => Promise<void>;
+}
+
+/** Production-like settings for both servers; throttles off, since they would answer 429s. */
+export function serverEnv(databaseUrl: string, port: number, secret: string): Record<string, string> {
+  return {
+    PATH: process.env.PATH ?? '',
+    NODE_ENV: 'production',
+    HOST: '127.0.0.1',
+    PORT: String(port),
+    PUBLIC_URL: `http://127.0.0.1:${port}`,
+    DATABASE_URL: databaseUrl,
+    JWT_SECRET: secret,
+    LOG_LEVEL: 'info',
+    MIGRATE_ON_START: 'false',
+    AUTH_RATE_LIMIT_PER_MIN: '0',
+    LOGIN_FAILURES_PER_ACCOUNT: '0',
+    CURRENT_PASSWORD_ATTEMPTS: '0',
+    BCRYPT_ROUNDS: '12',
+    // The bench mints its tokens before a scenario; a run may outlast the 5-minute default.
+    ACCESS_TOKEN_LIFETIME_SECONDS: '3600',
+  };
+}
+
+/** `npm run build` in `dir` (the repository, or BENCH_SERVER_DIR: e.g. an export of another commit). */
+export function buildServer(dir: string): void {
+  execFileSync('npm', ['run', '--silent', 'build'], { cwd: dir, stdio: ['ignore', 'ignore', 'inherit'] });
+}
+
+export async function startOurServer(dir: string, databaseUrl: string, secret: string, logFile: string): Promise<Served> {
+  const port = await findFreePort();
+  const log = openSync(logFile, 'w');
+  const child = spawn(process.execPath, ['dist/server.js'], { cwd: dir, env: serverEnv(databaseUrl, port, secret), stdio: ['ignore', log, log] });
+  return ready('this server', child, port, () => readFileSync(logFile, 'utf8').slice(-2000));
+}
+
+export async function startBareServer(databaseUrl: string, secret: string, logFile: string): Promise<Served> {
+  const source = readFileSync(path.join(__dirname, 'bare-server.ts'), 'utf8');
+  const js = ts.transpileModule(source, { compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022, esModuleInterop: true } }).outputText;
+  const dir = mkdtempSync(path.join(tmpdir(), 'shop-bare-'));
+  const file = path.join(dir, 'bare-server.js');
+  writeFileSync(file, js);
+  const port = await findFreePort();
+  const log = openSync(logFile, 'w');
+  const env = { ...serverEnv(databaseUrl, port, secret), NODE_PATH: path.join(ROOT, 'node_modules') };
+  const child = spawn(process.execPath, [file], { cwd: ROOT, env, stdio: ['ignore', log, log] });
+  const served = await ready('bare', child, port, () => readFileSync(logFile, 'utf8').slice(-2000));
+  return { ...served, stop: async () => { await served.stop(); rmSync(dir, { recursive: true, force: true }); } };
+}
+
+async function ready(name: string, child: ChildProcess, port: number, output: () => string): Promise<Served> {
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const url = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`${name} exited during start:\n${output()}`);
+    try {
+      if ((await fetch(`${url}/ready`)).ok) break;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) throw new Error(`${name} did not become ready:\n${output()}`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  return {
+    name,
+    url,
+    pid: child.pid!,
+    stop: async () => {
+      if (child.exitCode === null) child.kill('SIGTERM');
+      await exited;
+    },
+  };
+}
+
+/** VmHWM: the most resident memory the process has had, in MB. */
+export function peakRssMb(pid: number): number {
+  const line = readFileSync(`/proc/${pid}/status`, 'utf8').split('\n').find((l) => l.startsWith('VmHWM:'));
+  return Number(line?.match(/(\d+)/)?.[1] ?? 0) / 1024;
+}
+
+/** CPU seconds (user + system) a process has used so far. */
+export function cpuSeconds(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (USER_HZ = 100)
+}
+
+/** CPU seconds the whole machine has been busy (every process, ours and anyone else's; steal included). */
+export function machineBusySeconds(): number {
+  const [, user, nice, system, , , irq, softirq, steal] = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).map(Number);
+  return (user! + nice! + system! + irq! + softirq! + steal!) / 100;
+}
+
+/** The machine a table was measured on. */
+export function machine(postgresVersion: string): string {
+  const cpuinfo = readFileSync('/proc/cpuinfo', 'utf8');
+  const model = cpuinfo.match(/^model name\s*:\s*(.+)$/m)?.[1]?.trim() ?? 'unknown CPU';
+  const cores = cpuinfo.match(/^processor\s*:/gm)?.length ?? 0;
+  const memory = Number(readFileSync('/proc/meminfo', 'utf8').match(/MemTotal:\s*(\d+)/)?.[1] ?? 0) / 1024 / 1024;
+  return `${model}, ${cores} cores, ${memory.toFixed(1)} GB RAM, Node ${process.version}, PostgreSQL ${postgresVersion}`;
+}
