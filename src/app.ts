@@ -11,7 +11,8 @@ import { docsRouter } from './http/docs';
 import { errorHandler, notFoundHandler } from './http/error-handler';
 import { securityHeaders } from './http/security-headers';
 import { logger } from './lib/logger';
-import { authThrottles } from './lib/throttle';
+import { authThrottles, type AuthThrottles } from './lib/throttle';
+import { adminRouter } from './admin/admin.router';
 import { registerAuthRoutes } from './modules/auth/auth.router';
 import { registerHealthRoutes } from './modules/health/health.router';
 import { registerCartRoutes } from './modules/cart/cart.router';
@@ -27,10 +28,9 @@ export interface AppOptions {
 }
 
 /** Every route, declared once: mounted by createApp, documented by the OpenAPI generator. */
-export function buildApi(config: Config = defaultConfig): Api {
+export function buildApi(config: Config = defaultConfig, throttles: AuthThrottles = authThrottles(config)): Api {
   const api = new Api();
   registerHealthRoutes(api);
-  const throttles = authThrottles(config);
   registerAuthRoutes(api, throttles);
   registerUserRoutes(api, throttles.currentPassword);
   registerProductRoutes(api);
@@ -93,8 +93,11 @@ export function createApp({ config = defaultConfig }: AppOptions = {}): Express 
   );
   app.use(noStoreForPersonalData);
 
-  const api = buildApi(config);
+  // One set of throttles: the admin login spends the same budgets as the API's.
+  const throttles = authThrottles(config);
+  const api = buildApi(config, throttles);
   app.use(api.finish());
+  app.use('/admin', adminRouter(throttles));
   app.use(docsRouter(api));
   app.use('/media', mediaRouter());
 

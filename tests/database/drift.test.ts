@@ -37,7 +37,8 @@ const SCHEMA_PATH = path.resolve(__dirname, '../../prisma/schema.prisma');
 function parseSchema(text: string): SchemaBlocks {
   const models = new Map<string, Map<string, boolean>>();
   const enums = new Map<string, string[]>();
-  for (const [, kind, name, body] of text.matchAll(/^(model|enum)\s+(\w+)\s*\{([^}]*)\}/gm)) {
+  // A block ends at the `}` that starts a line (a default such as @default("{}") has braces too).
+  for (const [, kind, name, body] of text.matchAll(/^(model|enum)\s+(\w+)\s*\{([\s\S]*?)^\}/gm)) {
     const lines = body!
       .split('\n')
       .map((line) => line.replace(/\/\/.*$/, '').trim())

@@ -1,0 +1,130 @@
+// The admin site at /admin/: server-rendered pages for staff, on the same
+// services as the API. Order matters: the session is read first, every page
+// but the login needs a staff session, bodies are parsed only after that, and
+// every POST must carry the form's CSRF token.
+import path from 'node:path';
+import cookieParser from 'cookie-parser';
+import express, { Router, type ErrorRequestHandler, type RequestHandler } from 'express';
+import { ipKeyGenerator } from 'express-rate-limit';
+import multer from 'multer';
+import { config } from '../config';
+import { AuthenticationError, NotFoundError, ServerBusyError, ThrottledError } from '../lib/errors';
+import type { AuthThrottles } from '../lib/throttle';
+import { recentChanges } from '../modules/audit/audit.service';
+import { listOrders } from '../modules/orders/orders.service';
+import { dashboardCounts, LOW_STOCK, salesPerDay } from '../modules/reports/reports.service';
+import { authenticateCredentials } from '../modules/users/users.service';
+import { closeSession, findSession, openSession, SESSION_COOKIE, SESSION_HOURS } from './admin-session';
+import { csrfProtection, csrfToken } from './csrf';
+import { render } from './render';
+import { salesChartSvg } from './sales-chart';
+
+const STAFF_ONLY = 'Please enter the correct username and password for a staff account. Note that both fields may be case-sensitive.';
+const secure = config.nodeEnv === 'production';
+
+/** Where to go after login: only a path inside the admin site, never another origin. */
+const safeNext = (next: unknown) => (typeof next === 'string' && /^\/admin\/[\w\-/?=&.%]*$/.test(next) && !next.startsWith('//') ? next : '/admin/');
+
+const loadStaff: RequestHandler = async (req, res, next) => {
+  const session = await findSession(req.cookies?.[SESSION_COOKIE]);
+  res.locals.staff = session?.user;
+  res.locals.sessionId = session?.id;
+  next();
+};
+
+const requireStaff: RequestHandler = (req, res, next) => {
+  if (res.locals.staff) return next();
+  if (req.method === 'GET') return res.redirect(303, `/admin/login?next=${encodeURIComponent(req.originalUrl)}`);
+  res.redirect(303, '/admin/login');
+};
+
+/** The signed-in staff member as the services' viewer: staff see every order. */
+export const staffViewer = (staff: { id: number; username: string }) => ({ id: staff.id, username: staff.username, isStaff: true });
+
+export interface AdminSections {
+  /** Routers for each section (products, orders, users, cart, log), mounted after the guard. */
+  [path: string]: Router;
+}
+
+export function adminRouter(throttles: AuthThrottles, sections: AdminSections = {}): Router {
+  const router = Router();
+  router.use('/static', express.static(path.join(__dirname, 'static'), { index: false, maxAge: '1h', fallthrough: false }));
+  router.use(cookieParser(), loadStaff, (_req, res, next) => {
+    // Admin pages are personal and change with every action: never cached.
+    res.setHeader('Cache-Control', 'no-store');
+    next();
+  });
+
+  router.get('/login', csrfToken, (req, res) => {
+    if (res.locals.staff) return res.redirect(303, safeNext(req.query.next));
+    render(res, 'login', { title: 'Log in', next: safeNext(req.query.next) });
+  });
+  router.post('/login', express.urlencoded({ extended: false, limit: '16kb', parameterLimit: 10 }), csrfProtection, csrfToken, async (req, res) => {
+    const username = typeof req.body.username === 'string' ? req.body.username.trim() : '';
+    const password = typeof req.body.password === 'string' ? req.body.password : '';
+    const next = safeNext(req.body.next);
+    const fail = (message: string, status: number) => render(res, 'login', { title: 'Log in', next, username, error: message }, status);
+    if (!username || !password) return fail('Enter a username and a password.', 400);
+    try {
+      await throttles.perIp.spend(ipKeyGenerator(req.ip ?? 'unknown'));
+      const user = await throttles.loginFailures.attempt(username.toLowerCase(), () => authenticateCredentials(username, password));
+      if (!user.isStaff) return fail(STAFF_ONLY, 401);
+      const session = await openSession(user);
+      res.cookie(SESSION_COOKIE, session.token, { httpOnly: true, sameSite: 'strict', secure, path: '/admin', maxAge: SESSION_HOURS * 3_600_000 });
+      res.redirect(303, next);
+    } catch (error) {
+      if (error instanceof AuthenticationError) return fail(STAFF_ONLY, 401);
+      if (error instanceof ThrottledError) {
+        res.setHeader('Retry-After', String(error.retryAfterSeconds));
+        return fail(`Too many attempts. Try again in ${error.retryAfterSeconds} seconds.`, 429);
+      }
+      if (error instanceof ServerBusyError) return fail('The server is busy; try again in a moment.', 503);
+      throw error;
+    }
+  });
+
+  router.use(requireStaff);
+  // Forms may carry one image; parsed only for staff, before the CSRF check reads the token.
+  router.use(
+    multer({ storage: multer.memoryStorage(), limits: { fileSize: config.uploads.maxBytes, files: 1, fields: 30, fieldSize: 64 * 1024 } }).single('image'),
+    express.urlencoded({ extended: false, limit: '64kb', parameterLimit: 100 }),
+    csrfProtection,
+    csrfToken,
+  );
+
+  router.post('/logout', async (req, res) => {
+    await closeSession(req.cookies?.[SESSION_COOKIE]);
+    res.clearCookie(SESSION_COOKIE, { path: '/admin' });
+    res.redirect(303, '/admin/login');
+  });
+
+  router.get('/', async (_req, res) => {
+    const [counts, latest, sales, log] = await Promise.all([
+      dashboardCounts(),
+      listOrders(staffViewer(res.locals.staff), {}, { skip: 0, take: 10 }),
+      salesPerDay(30),
+      recentChanges(10),
+    ]);
+    render(res, 'dashboard', { title: 'Dashboard', counts, lowStockLimit: LOW_STOCK, latest: latest.results, sales, chart: salesChartSvg(sales), log });
+  });
+
+  for (const [mount, section] of Object.entries(sections)) router.use(mount, section);
+
+  router.use((_req, res) => render(res, 'error', { title: 'Not found', message: 'There is no such page in the admin site.' }, 404));
+  router.use(adminErrors);
+  return router;
+}
+
+const adminErrors: ErrorRequestHandler = (error, req, res, next) => {
+  if (res.headersSent) return next(error);
+  if (error?.code === 'csrf_invalid') return render(res, 'error', { title: 'Forbidden', message: error.message }, 403);
+  if (error instanceof NotFoundError) return render(res, 'error', { title: 'Not found', message: error.message }, 404);
+  if (error instanceof multer.MulterError) {
+    const message = error.code === 'LIMIT_FILE_SIZE' ? `The file is too large: at most ${config.uploads.maxBytes} bytes.` : 'The form could not be read.';
+    return render(res, 'error', { title: 'Bad request', message }, error.code === 'LIMIT_FILE_SIZE' ? 413 : 400);
+  }
+  const status = Number(error?.status ?? error?.statusCode);
+  if (status >= 400 && status < 500) return render(res, 'error', { title: 'Bad request', message: 'The request could not be read.' }, status);
+  req.log?.error({ err: error }, 'admin error');
+  render(res, 'error', { title: 'Server error', message: 'Something went wrong; it has been logged.' }, 500);
+};

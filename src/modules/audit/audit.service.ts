@@ -1,0 +1,66 @@
+// The log of every change staff make (Django's admin LogEntry): who, when,
+// which object, what changed. Services write it in the same transaction as the
+// change itself, whether the change came from the admin site or the staff API.
+import { db, type Db, Prisma } from '../../lib/db';
+
+export type AuditAction = 'create' | 'update' | 'delete' | 'status';
+export type AuditObject = 'product' | 'order' | 'user' | 'cart_item';
+
+/** A staff member making a change, and through which door. */
+export interface Actor {
+  id: number;
+  username: string;
+  via: 'admin' | 'api';
+}
+
+export interface Change {
+  action: AuditAction;
+  objectType: AuditObject;
+  objectId: number;
+  objectRepr: string;
+  /** field -> [before, after] */
+  changes?: Record<string, [unknown, unknown]>;
+}
+
+export async function recordChange(client: Db, actor: Actor | undefined, change: Change): Promise<void> {
+  if (!actor) return;
+  await client.adminLogEntry.create({
+    data: {
+      actorId: actor.id,
+      actorUsername: actor.username,
+      via: actor.via,
+      action: change.action,
+      objectType: change.objectType,
+      objectId: change.objectId,
+      objectRepr: change.objectRepr.slice(0, 200),
+      changes: (change.changes ?? {}) as Prisma.InputJsonValue,
+    },
+  });
+}
+
+/** The fields whose values differ, as field -> [before, after] (values compared as JSON). */
+export function changedFields(before: Record<string, unknown>, after: Record<string, unknown>): Record<string, [unknown, unknown]> {
+  const changes: Record<string, [unknown, unknown]> = {};
+  for (const field of Object.keys(after)) {
+    if (JSON.stringify(before[field]) !== JSON.stringify(after[field])) changes[field] = [before[field], after[field]];
+  }
+  return changes;
+}
+
+export type LogEntry = Prisma.AdminLogEntryGetPayload<object>;
+
+export function recentChanges(limit = 20, client: Db = db()): Promise<LogEntry[]> {
+  return client.adminLogEntry.findMany({ orderBy: [{ createdAt: 'desc' }, { id: 'desc' }], take: limit });
+}
+
+export function changesOf(objectType: AuditObject, objectId: number, client: Db = db()): Promise<LogEntry[]> {
+  return client.adminLogEntry.findMany({ where: { objectType, objectId }, orderBy: [{ createdAt: 'desc' }, { id: 'desc' }], take: 50 });
+}
+
+export async function listChanges(page: { skip: number; take: number }, client: Db = db()) {
+  const [count, results] = await Promise.all([
+    client.adminLogEntry.count(),
+    client.adminLogEntry.findMany({ orderBy: [{ createdAt: 'desc' }, { id: 'desc' }], skip: page.skip, take: page.take }),
+  ]);
+  return { count, results };
+}

@@ -1,0 +1,32 @@
+// Read-only figures for the admin dashboard: counts, the latest orders and
+// sales per day. Sums are done in SQL over numeric, so no float ever appears.
+import { db, type Db } from '../../lib/db';
+import { formatMoney } from '../../lib/money';
+
+export const LOW_STOCK = 5;
+
+export async function dashboardCounts(client: Db = db()) {
+  const [row] = await client.$queryRaw<{ products: number; low_stock: number; users: number }[]>`
+    SELECT (SELECT count(*)::int FROM products) AS products,
+           (SELECT count(*)::int FROM products WHERE stock <= ${LOW_STOCK}) AS low_stock,
+           (SELECT count(*)::int FROM users) AS users`;
+  const byStatus = await client.order.groupBy({ by: ['status'], _count: { _all: true } });
+  const orders = Object.fromEntries(byStatus.map((s) => [s.status, s._count._all])) as Record<string, number>;
+  return { products: row!.products, lowStock: row!.low_stock, users: row!.users, ordersByStatus: orders };
+}
+
+export interface DailySales {
+  day: string;
+  orders: number;
+  total: string;
+}
+
+/** One entry per day of the last `days` days (UTC), oldest first, cancelled orders left out. */
+export async function salesPerDay(days = 30, client: Db = db()): Promise<DailySales[]> {
+  const rows = await client.$queryRaw<{ day: Date; orders: number; total: string }[]>`
+    SELECT d.day, count(o.id)::int AS orders, COALESCE(sum(o.total), 0)::text AS total
+    FROM generate_series((now() AT TIME ZONE 'UTC')::date - (${days}::int - 1), (now() AT TIME ZONE 'UTC')::date, interval '1 day') AS d(day)
+    LEFT JOIN orders o ON (o.created_at AT TIME ZONE 'UTC')::date = d.day AND o.status <> 'cancelled'
+    GROUP BY d.day ORDER BY d.day`;
+  return rows.map((r) => ({ day: r.day.toISOString().slice(0, 10), orders: r.orders, total: formatMoney(r.total) }));
+}

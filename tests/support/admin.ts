@@ -1,0 +1,26 @@
+// The admin site as a browser uses it: a cookie-keeping agent, the CSRF token
+// read from the page's form, form posts.
+import request from 'supertest';
+import { app } from './api';
+import type { TestUser } from './api';
+
+export type Agent = ReturnType<typeof request.agent>;
+
+export function csrfFrom(html: string): string {
+  const match = /name="_csrf" value="([^"]+)"/.exec(html);
+  if (!match) throw new Error('no CSRF token on the page');
+  return match[1]!;
+}
+
+/** Posts a form the way the page's own form would: with the token from `page`. */
+export async function submit(agent: Agent, page: string, action: string, fields: Record<string, string> = {}) {
+  const token = csrfFrom((await agent.get(page).expect(200)).text);
+  return agent.post(action).type('form').send({ ...fields, _csrf: token });
+}
+
+export async function adminAgent(user: TestUser): Promise<Agent> {
+  const agent = request.agent(app);
+  const res = await submit(agent, '/admin/login', '/admin/login', { username: user.username, password: user.password });
+  if (res.status !== 303) throw new Error(`admin login failed: ${res.status} ${res.text.slice(0, 300)}`);
+  return agent;
+}
