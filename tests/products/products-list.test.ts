@@ -153,3 +153,36 @@ describe('GET /api/products/ filters', () => {
     expect(await db().product.count()).toBe(1);
   });
 });
+
+describe('GET /api/products/ count, from the same statement as the page', () => {
+  it('counts every product the filters match, on every page, not the rows of the page', async () => {
+    for (let i = 0; i < 12; i += 1) await buildProduct({ name: `Lamp ${i}`, price: `${i + 1}.00`, stock: i % 3 });
+    await buildProduct({ name: 'Chair', price: '5.00', stock: 4 });
+    const query = '?search=lamp&min_price=3&in_stock=true&ordering=price&page_size=2';
+    // Lamps 2..11 priced 3.00..12.00, of which stock i % 3 > 0: 2,4,5,7,8,10,11.
+    const expected = [2, 4, 5, 7, 8, 10, 11].map((i) => `Lamp ${i}`);
+
+    const seen: string[] = [];
+    for (let page = 1; page <= 4; page += 1) {
+      const res = await list(`${query}&page=${page}`).expect(200);
+      expect(res.body.count).toBe(7);
+      seen.push(...names(res));
+    }
+    expect(seen).toEqual(expected);
+    expect((await list(`${query}&page=5`).expect(404)).body.detail).toBe('Invalid page.');
+  });
+
+  it('answers a filter that matches nothing with an empty first page and 404 after it', async () => {
+    await buildProduct({ name: 'Mug', price: '5.00' });
+    const res = await list('?min_price=100').expect(200);
+    expect(res.body).toEqual({ count: 0, next: null, previous: null, results: [] });
+    expect((await list('?min_price=100&page=2').expect(404)).body.detail).toBe('Invalid page.');
+  });
+
+  it('answers 404 for a page just past a full last page', async () => {
+    for (let i = 0; i < 4; i += 1) await buildProduct();
+    const last = await list('?page_size=2&page=2').expect(200);
+    expect(last.body).toMatchObject({ count: 4, next: null });
+    await list('?page_size=2&page=3').expect(404);
+  });
+});

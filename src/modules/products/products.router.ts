@@ -1,6 +1,7 @@
 import type { Request } from 'express';
 import type { Api, Reply } from '../../http/api';
 import { baseUrl } from '../../http/base-url';
+import { ifNoneMatchHeaders, notModified, weakETag } from '../../http/conditional';
 import { pageRequest, paginate } from '../../http/pagination';
 import { idParams } from '../../http/params';
 import { singleFileUpload } from '../../http/upload';
@@ -21,11 +22,18 @@ const upload = singleFileUpload('image');
 // A 5,000-character description escaped as \uXXXX is 30 KB: room for it, no more.
 const staffWrite = { auth: 'staff' as const, multipart: productForm, middleware: [upload], bodyLimit: '64kb' };
 
-const withVersion = { ETag: 'The version to send back as If-Match when changing the product' };
+const withVersion = { ETag: 'The version: send it back as If-Match when changing the product, or as If-None-Match to get a 304 while it is unchanged' };
 
 /** The product as JSON, with its version as the ETag. */
 function productReply(req: Request, product: products.Product, status = 200): Reply {
   return { status, body: products.toProduct(product, baseUrl(req)), headers: { ETag: products.productVersion(product) } };
+}
+
+const notModifiedResponse = { description: 'Not modified: If-None-Match named the current ETag', headers: { ETag: 'The current ETag' } };
+
+/** 200 with the body and its ETag, or 304 with the ETag alone when the client holds it already. */
+function conditionalReply(ifNoneMatch: string | undefined, etag: string, body: unknown): Reply {
+  return notModified(ifNoneMatch, etag) ? { status: 304, headers: { ETag: etag } } : { status: 200, body, headers: { ETag: etag } };
 }
 
 function imageChange(req: Request, body: { image?: null }): products.ImageChange {
@@ -38,23 +46,36 @@ export function registerProductRoutes(api: Api): void {
     {
       method: 'get', path: '/api/products/', tag, summary: 'List products',
       description: 'Paginated; filter with search, min_price, max_price, in_stock; sort with ordering.',
-      query: productListQuery,
-      responses: { 200: { description: 'A page of products', schema: productPage } },
+      query: productListQuery, headers: ifNoneMatchHeaders,
+      responses: {
+        200: { description: 'A page of products', schema: productPage, headers: { ETag: 'Send it back as If-None-Match: 304 while this page is unchanged' } },
+        304: notModifiedResponse,
+      },
     },
-    async ({ req, query }) => {
-      const page = await products.listProducts(query, pageRequest(query));
+    async ({ req, query, headers }) => {
       const base = baseUrl(req);
-      const results = page.results.map((p) => products.toProduct(p, base));
-      return { status: 200, body: paginate(req, query, { count: page.count, results }) };
+      const page = await products.listProducts(query, pageRequest(query), base);
+      const body = paginate(req, query, page);
+      // The page is fixed by its links (base URL and query), the count, and
+      // which products in which version, in that order: so it is told apart
+      // without serialising the body.
+      const etag = weakETag([base, req.originalUrl, page.count, ...page.results.map((p) => `${p.id}@${p.updated_at}`)]);
+      return conditionalReply(headers['if-none-match'], etag, body);
     },
   );
 
   api.route(
     {
-      method: 'get', path: '/api/products/{id}/', tag, summary: 'One product', params: idParams,
-      responses: { 200: { description: 'The product', schema: productSchema, headers: withVersion } },
+      method: 'get', path: '/api/products/{id}/', tag, summary: 'One product', params: idParams, headers: ifNoneMatchHeaders,
+      responses: {
+        200: { description: 'The product', schema: productSchema, headers: withVersion },
+        304: notModifiedResponse,
+      },
     },
-    async ({ req, params }) => productReply(req, await products.getProduct(params.id)),
+    async ({ req, params, headers }) => {
+      const { product, updatedAt } = await products.getProduct(params.id, baseUrl(req));
+      return conditionalReply(headers['if-none-match'], products.productVersion({ id: product.id, updatedAt }), product);
+    },
   );
 
   api.route(

@@ -3,6 +3,7 @@ import { NotFoundError, StaleVersionError, ValidationError } from '../../lib/err
 import { detectImageType, mediaUrl, removeImage, saveImage } from '../../lib/media';
 import { formatMoney } from '../../lib/money';
 import type { PageRequest } from '../../http/pagination';
+import { selectProduct, selectProductPage, type ProductJson, type ProductPage, type ProductRead } from './products.queries';
 import type { CreateProductInput, ProductListQuery, UpdateProductInput } from './products.schemas';
 
 export type Product = Prisma.ProductGetPayload<object>;
@@ -10,7 +11,7 @@ export type Product = Prisma.ProductGetPayload<object>;
 /** What a write does to the image: keep it, clear it, or replace it with uploaded bytes. */
 export type ImageChange = { kind: 'keep' } | { kind: 'clear' } | { kind: 'set'; bytes: Buffer };
 
-export function toProduct(product: Product, mediaBaseUrl: string) {
+export function toProduct(product: Product, mediaBaseUrl: string): ProductJson {
   return {
     id: product.id,
     name: product.name,
@@ -23,44 +24,16 @@ export function toProduct(product: Product, mediaBaseUrl: string) {
   };
 }
 
-const ORDER_BY: Record<NonNullable<ProductListQuery['ordering']>, Prisma.ProductOrderByWithRelationInput[]> = {
-  price: [{ price: 'asc' }, { id: 'asc' }],
-  '-price': [{ price: 'desc' }, { id: 'desc' }],
-  name: [{ name: 'asc' }, { id: 'asc' }],
-  '-name': [{ name: 'desc' }, { id: 'desc' }],
-  created_at: [{ createdAt: 'asc' }, { id: 'asc' }],
-  '-created_at': [{ createdAt: 'desc' }, { id: 'desc' }],
-};
-
-function listFilter(query: ProductListQuery): Prisma.ProductWhereInput {
-  const where: Prisma.ProductWhereInput = {};
-  if (query.search) {
-    // ILIKE '%term%' on both columns; the trigram GIN indexes serve it. Prisma
-    // passes LIKE wildcards through, so the user's % and _ are escaped here.
-    const term = query.search.replace(/[\\%_]/g, (c) => `\\${c}`);
-    where.OR = [
-      { name: { contains: term, mode: 'insensitive' } },
-      { description: { contains: term, mode: 'insensitive' } },
-    ];
-  }
-  if (query.min_price || query.max_price) where.price = { gte: query.min_price, lte: query.max_price };
-  if (query.in_stock !== undefined) where.stock = query.in_stock ? { gt: 0 } : { equals: 0 };
-  return where;
+/** A page of the catalog, filtered and ordered, in the API's shape. */
+export function listProducts(query: ProductListQuery, page: PageRequest, mediaBaseUrl: string): Promise<ProductPage> {
+  return selectProductPage(db(), query, page, mediaBaseUrl);
 }
 
-export async function listProducts(query: ProductListQuery, page: PageRequest) {
-  const where = listFilter(query);
-  const [count, results] = await Promise.all([
-    db().product.count({ where }),
-    db().product.findMany({ where, orderBy: ORDER_BY[query.ordering ?? '-created_at'], skip: page.skip, take: page.take }),
-  ]);
-  return { count, results };
-}
-
-export async function getProduct(id: number): Promise<Product> {
-  const product = await db().product.findUnique({ where: { id } });
-  if (!product) throw new NotFoundError('No product matches the given query.');
-  return product;
+/** One product in the API's shape, with the time of its last write (its version). */
+export async function getProduct(id: number, mediaBaseUrl: string): Promise<ProductRead> {
+  const read = await selectProduct(db(), id, mediaBaseUrl);
+  if (!read) throw new NotFoundError('No product matches the given query.');
+  return read;
 }
 
 export function createProduct(input: CreateProductInput, image: ImageChange): Promise<Product> {
