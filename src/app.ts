@@ -1,14 +1,13 @@
 // Builds the Express application: middleware, routers, docs and the error
 // handler. It never listens; src/server.ts does, and tests use it directly.
-import { randomUUID } from 'node:crypto';
 import cors from 'cors';
 import express, { type Express, type RequestHandler } from 'express';
 import type { HelmetOptions } from 'helmet';
-import { pinoHttp } from 'pino-http';
 import { config as defaultConfig, type Config } from './config';
 import { Api } from './http/api';
 import { docsRouter } from './http/docs';
 import { errorHandler, notFoundHandler } from './http/error-handler';
+import { requestLog } from './http/request-log';
 import { securityHeaders } from './http/security-headers';
 import { logger } from './lib/logger';
 import { authThrottles, type AuthThrottles } from './lib/throttle';
@@ -20,8 +19,6 @@ import { registerOrderRoutes } from './modules/orders/orders.router';
 import { registerProductRoutes } from './modules/products/products.router';
 import { registerUserRoutes } from './modules/users/users.router';
 import { documentMedia, mediaRouter } from './http/media';
-
-const REQUEST_ID = /^[\w.:-]{1,100}$/;
 
 export interface AppOptions {
   config?: Config;
@@ -63,25 +60,13 @@ const noStoreForPersonalData: RequestHandler = (req, res, next) => {
 export function createApp({ config = defaultConfig }: AppOptions = {}): Express {
   const app = express();
   app.disable('x-powered-by');
+  // Express would hash every response body for a weak ETag; the routes whose
+  // answers are worth revalidating (products) set their own, cheaply.
+  app.set('etag', false);
   app.set('trust proxy', config.trustProxy);
   app.set('query parser', 'simple');
 
-  app.use(
-    pinoHttp({
-      logger,
-      genReqId: (req, res) => {
-        const incoming = req.headers['x-request-id'];
-        const id = typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : randomUUID();
-        res.setHeader('x-request-id', id);
-        return id;
-      },
-      serializers: {
-        req: (req: { id: string; method: string; url: string }) => ({ id: req.id, method: req.method, url: req.url }),
-        res: (res: { statusCode: number }) => ({ status: res.statusCode }),
-      },
-      customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info'),
-    }),
-  );
+  app.use(requestLog(logger));
   app.use(securityHeaders(HELMET_OPTIONS));
   app.use(
     cors({

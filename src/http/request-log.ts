@@ -1,0 +1,42 @@
+// One log line per request, with its id, and `req.log` for anything logged
+// while handling it. A plain middleware rather than pino-http: the per-request
+// child logger is made only when something logs through it, and the line is
+// written only when its level is enabled (pino-http cost about a tenth of a
+// request's CPU in profiles).
+import { randomUUID } from 'node:crypto';
+import type { RequestHandler } from 'express';
+import type { Logger } from 'pino';
+
+declare global {
+  // eslint-disable-next-line @typescript-eslint/no-namespace
+  namespace Express {
+    interface Request {
+      id: string;
+      log: Logger;
+    }
+  }
+}
+
+const REQUEST_ID = /^[\w.:-]{1,100}$/;
+
+export function requestLog(logger: Logger): RequestHandler {
+  return (req, res, next) => {
+    const incoming = req.headers['x-request-id'];
+    const id = typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : randomUUID();
+    res.setHeader('x-request-id', id);
+    req.id = id;
+    let child: Logger | undefined;
+    Object.defineProperty(req, 'log', { get: () => (child ??= logger.child({ reqId: id })), configurable: true });
+    const started = performance.now();
+    res.once('finish', () => {
+      const status = res.statusCode;
+      const level = status >= 500 ? 'error' : status >= 400 ? 'warn' : 'info';
+      if (!logger.isLevelEnabled(level)) return;
+      logger[level](
+        { reqId: id, req: { method: req.method, url: req.originalUrl }, res: { status }, responseTime: Math.round(performance.now() - started) },
+        'request completed',
+      );
+    });
+    next();
+  };
+}
