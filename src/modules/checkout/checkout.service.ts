@@ -7,13 +7,9 @@ import { InsufficientStockError, ValidationError } from '../../lib/errors';
 import { MAX_AMOUNT, Money } from '../../lib/money';
 import { lockCart } from '../cart/cart.service';
 import type { CreateOrderInput } from '../orders/orders.schemas';
-import { toOrder, withItems, type OrderView } from '../orders/orders.service';
+import { toOrder, type OrderView } from '../orders/orders.service';
+import { placeOrderStatement, type LineSource, type LockedLine } from './checkout.queries';
 import { fingerprint, recall, remember, type IdempotencyClaim } from './idempotency';
-
-interface Line {
-  productId: number;
-  quantity: number;
-}
 
 export interface PlacedOrder {
   /** 201 for a new order; a replay answers whatever the first attempt answered. */
@@ -30,18 +26,16 @@ const TRANSACTION_OPTIONS = { maxWait: 10_000, timeout: 20_000 };
 
 export function checkout(userId: number, idempotencyKey?: string): Promise<PlacedOrder> {
   return orderTransaction(userId, idempotencyKey, fingerprint('checkout', null), async (tx) => {
+    // The cart lock is its own statement: the placement statement's snapshot
+    // is taken after it, so it reads the cart as the last writer left it.
     await lockCart(tx, userId);
-    const lines = await tx.cartItem.findMany({ where: { userId }, select: { productId: true, quantity: true }, orderBy: { productId: 'asc' } });
-    if (lines.length === 0) throw new ValidationError('Your cart is empty.', { non_field_errors: ['Your cart is empty.'] });
-    const order = await placeOrder(tx, userId, lines);
-    await tx.cartItem.deleteMany({ where: { userId } });
-    return order;
+    return placeOrder(tx, userId, { kind: 'cart' });
   });
 }
 
 export function createOrder(userId: number, input: CreateOrderInput, idempotencyKey?: string): Promise<PlacedOrder> {
   const lines = input.items.map((item) => ({ productId: item.product_id, quantity: item.quantity }));
-  return orderTransaction(userId, idempotencyKey, fingerprint('create', input), (tx) => placeOrder(tx, userId, lines));
+  return orderTransaction(userId, idempotencyKey, fingerprint('create', input), (tx) => placeOrder(tx, userId, { kind: 'lines', lines }));
 }
 
 function orderTransaction(
@@ -62,67 +56,32 @@ function orderTransaction(
   }, TRANSACTION_OPTIONS);
 }
 
-interface LockedProduct {
-  id: number;
-  name: string;
-  price: Money;
-  stock: number;
-}
-
-/** The four steps of an order, each its own function; all run on the caller's transaction. */
-async function placeOrder(tx: Db, userId: number, lines: Line[]): Promise<OrderView> {
-  const products = await lockProducts(tx, lines);
-  const total = checkAvailability(lines, products);
-  await decrementStock(tx, lines);
-  const order = await tx.order.create({
-    data: {
-      userId,
-      total,
-      items: {
-        create: lines.map(({ productId, quantity }) => {
-          const product = products.get(productId)!;
-          return { productId, productName: product.name, unitPrice: product.price, quantity };
-        }),
-      },
-    },
-    ...withItems,
-  });
+/** One statement does the work (see checkout.queries.ts); here its answer becomes the order or the errors. */
+async function placeOrder(tx: Db, userId: number, source: LineSource): Promise<OrderView> {
+  const { lines, decremented, order } = await placeOrderStatement(tx, userId, source);
+  if (lines.length === 0) throw new ValidationError('Your cart is empty.', { non_field_errors: ['Your cart is empty.'] });
+  if (!order) {
+    checkAvailability(lines);
+    throw new Error('the placement statement refused lines that pass every check');
+  }
+  // Unreachable while the rows are locked; kept as the last guard against
+  // overselling: throwing here rolls the transaction back.
+  if (decremented !== lines.length) throw new Error('stock changed under a row lock');
   return toOrder(order);
 }
 
-// Row locks taken in id order: concurrent orders over the same products queue
-// instead of deadlocking.
-async function lockProducts(tx: Db, lines: Line[]): Promise<Map<number, LockedProduct>> {
-  const ids = lines.map((l) => l.productId);
-  const locked = await tx.$queryRaw<LockedProduct[]>`
-    SELECT id, name, price, stock FROM products WHERE id = ANY(${ids}::int[]) ORDER BY id FOR UPDATE`;
-  return new Map(locked.map((p) => [p.id, p]));
-}
-
-/** Every problem at once: missing products (400), short ones (409), a total too large (400). Returns the total. */
-function checkAvailability(lines: Line[], products: Map<number, LockedProduct>): Money {
-  const missing = lines.filter((l) => !products.has(l.productId));
+/** Every problem at once: missing products (400), short ones (409), a total too large (400). */
+function checkAvailability(lines: LockedLine[]): void {
+  const missing = lines.filter((l) => !l.product);
   if (missing.length) {
     const messages = missing.map((l) => `Product ${l.productId} does not exist.`);
     throw new ValidationError(messages.join(' '), { items: messages });
   }
   const shortages = lines
-    .map((line) => ({ line, product: products.get(line.productId)! }))
-    .filter(({ line, product }) => product.stock < line.quantity)
-    .map(({ line, product }) => ({ product_id: product.id, name: product.name, requested: line.quantity, available: product.stock }));
+    .filter(({ quantity, product }) => product!.stock < quantity)
+    .map(({ productId, quantity, product }) => ({ product_id: productId, name: product!.name, requested: quantity, available: product!.stock }));
   if (shortages.length) throw new InsufficientStockError(shortages);
 
-  const total = lines.reduce((sum, l) => sum.add(products.get(l.productId)!.price.mul(l.quantity)), new Money(0));
+  const total = lines.reduce((sum, l) => sum.add(l.product!.price.mul(l.quantity)), new Money(0));
   if (total.gt(MAX_AMOUNT)) throw ValidationError.field('items', `The order total may not exceed ${MAX_AMOUNT.toFixed(2)}.`);
-  return total;
-}
-
-/** One conditional UPDATE for all lines; the rows are locked, so every line must match. */
-async function decrementStock(tx: Db, lines: Line[]): Promise<void> {
-  const decremented = await tx.$executeRaw`
-    UPDATE products p SET stock = p.stock - v.qty, updated_at = now()
-    FROM unnest(${lines.map((l) => l.productId)}::int[], ${lines.map((l) => l.quantity)}::int[]) AS v(id, qty)
-    WHERE p.id = v.id AND p.stock >= v.qty`;
-  // Unreachable while the rows are locked; kept as the last guard against overselling.
-  if (decremented !== lines.length) throw new Error('stock changed under a row lock');
 }
