@@ -12,6 +12,8 @@ import { securityHeaders } from './http/security-headers';
 import { logger } from './lib/logger';
 import { authThrottles, type AuthThrottles } from './lib/throttle';
 import { adminRouter } from './admin/admin.router';
+import { cartItemsSection } from './admin/cart-items.routes';
+import { usersSection } from './admin/users.routes';
 import { registerAuthRoutes } from './modules/auth/auth.router';
 import { registerHealthRoutes } from './modules/health/health.router';
 import { registerCartRoutes } from './modules/cart/cart.router';
@@ -82,7 +84,7 @@ export function createApp({ config = defaultConfig }: AppOptions = {}): Express 
   const throttles = authThrottles(config);
   const api = buildApi(config, throttles);
   app.use(api.finish());
-  app.use('/admin', adminRouter(throttles));
+  app.use('/admin', adminRouter(throttles, { '/users': usersSection(), '/cart-items': cartItemsSection() }));
   app.use(docsRouter(api));
   app.use('/media', mediaRouter());
 

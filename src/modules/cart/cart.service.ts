@@ -9,6 +9,7 @@ import { NotFoundError, ValidationError } from '../../lib/errors';
 import { mediaUrl } from '../../lib/media';
 import { formatMoney, lineTotal } from '../../lib/money';
 import { MAX_CART_LINES, type AddToCartInput } from './cart.schemas';
+import { recordChange, type Actor } from '../audit/audit.service';
 
 const lineWithProduct = { include: { product: true } } satisfies Prisma.CartItemDefaultArgs;
 type CartLine = Prisma.CartItemGetPayload<typeof lineWithProduct>;
@@ -100,4 +101,51 @@ export async function cartSummary(userId: number) {
     FROM cart_items c JOIN products p ON p.id = c.product_id
     WHERE c.user_id = ${userId}`;
   return { total_items: Number(row!.total_items), total_cost: formatMoney(row!.total_cost) };
+}
+
+// Staff's view of every cart: read-only but for removing a line.
+
+const lineForStaff = { include: { product: true, user: { select: { id: true, username: true } } } } satisfies Prisma.CartItemDefaultArgs;
+export type StaffCartLine = Prisma.CartItemGetPayload<typeof lineForStaff>;
+
+export interface CartItemFilter {
+  userId?: number;
+  /** Part of the owner's username, any case. */
+  username?: string;
+}
+
+export async function listCartItems(filter: CartItemFilter, page: { skip: number; take: number }, client: Db = db()) {
+  const where: Prisma.CartItemWhereInput = {
+    userId: filter.userId,
+    user: filter.username ? { username: { contains: filter.username, mode: 'insensitive' } } : undefined,
+  };
+  const [count, results] = await Promise.all([
+    client.cartItem.count({ where }),
+    client.cartItem.findMany({ where, ...lineForStaff, orderBy: [{ userId: 'asc' }, { id: 'asc' }], skip: page.skip, take: page.take }),
+  ]);
+  return { count, results };
+}
+
+/**
+ * Staff removing a line from someone's cart: under that cart's lock, like the
+ * owner's own writes, and logged in the same transaction. Returns the removed
+ * line's owner.
+ */
+export async function staffRemoveCartLine(id: number, actor?: Actor): Promise<{ userId: number }> {
+  const found = await db().cartItem.findUnique({ where: { id }, select: { userId: true } });
+  if (!found) throw lineNotFound();
+  return db().$transaction(async (tx) => {
+    await lockCart(tx, found.userId);
+    const line = await tx.cartItem.findFirst({ where: { id, userId: found.userId }, ...lineForStaff });
+    if (!line) throw lineNotFound();
+    await tx.cartItem.delete({ where: { id } });
+    await recordChange(tx, actor, {
+      action: 'delete',
+      objectType: 'cart_item',
+      objectId: id,
+      objectRepr: `${line.quantity} × ${line.product.name} in the cart of ${line.user.username}`,
+      changes: { quantity: [line.quantity, null] },
+    });
+    return { userId: line.userId };
+  });
 }

@@ -4,8 +4,12 @@ import { pageQuery, pageRequest, paginate } from '../../http/pagination';
 import { idParams } from '../../http/params';
 import { adminUpdateUserBody, adminUserSchema, updateMeBody, userPage, userSchema } from './users.schemas';
 import * as users from './users.service';
+import type { Actor } from '../audit/audit.service';
 
 const tag = 'users';
+
+/** The staff member calling the API, as the change log names them. */
+const viaApi = (user: users.AuthUser): Actor => ({ id: user.id, username: user.username, via: 'api' });
 
 /** `passwordChecks` budgets the current_password checks of each user. */
 export function registerUserRoutes(api: Api, passwordChecks: Throttle): void {
@@ -49,22 +53,23 @@ export function registerUserRoutes(api: Api, passwordChecks: Throttle): void {
   api.route(
     {
       method: 'patch', path: '/api/users/{id}/', tag, auth: 'staff', summary: 'Change a user (admin)',
-      description: 'Deactivating a user ends their sessions at once.',
+      description: 'Deactivating a user ends their sessions at once. Staff cannot remove their own staff status or deactivate themselves (400). '
+        + 'Every change is written to the change log.',
       params: idParams, body: adminUpdateUserBody,
       responses: { 200: { description: 'The updated user', schema: adminUserSchema } },
     },
-    async ({ params, body }) => ({ status: 200, body: users.toAdminUser(await users.adminUpdateUser(params.id, body)) }),
+    async ({ params, body, user }) => ({ status: 200, body: users.toAdminUser(await users.adminUpdateUser(params.id, body, viaApi(user))) }),
   );
 
   api.route(
     {
       method: 'delete', path: '/api/users/{id}/', tag, auth: 'staff', summary: 'Delete a user (admin)',
-      description: "The user's orders stay, as history, without an owner.",
+      description: "The user's orders stay, as history, without an owner. Staff cannot delete themselves (400). The deletion is written to the change log.",
       params: idParams,
       responses: { 204: { description: 'Deleted' } },
     },
-    async ({ params }) => {
-      await users.deleteUser(params.id);
+    async ({ params, user }) => {
+      await users.deleteUser(params.id, viaApi(user));
       return { status: 204 };
     },
   );

@@ -96,3 +96,14 @@ export const adminUpdateUserBody = z
 export type RegisterInput = z.output<typeof registerBody>;
 export type UpdateMeInput = z.output<typeof updateMeBody>;
 export type AdminUpdateUserInput = z.output<typeof adminUpdateUserBody>;
+
+/** Staff setting a user's new password (admin form): the password twice, as Django's admin asks. */
+export const setPasswordBody = z
+  .strictObject({ password: passwordField, password2: z.string().max(128) })
+  .superRefine((value, ctx) => {
+    if (value.password !== value.password2) {
+      ctx.addIssue({ code: 'custom', path: ['password2'], message: "The two password fields didn't match." });
+    }
+  }, whenFieldsValid);
+
+export type SetPasswordInput = z.output<typeof setPasswordBody>;

@@ -6,6 +6,7 @@ import { uniqueViolation } from '../../lib/unique-violation';
 import type { PageRequest } from '../../http/pagination';
 import { passwordTooSimilar, type AdminUpdateUserInput, type RegisterInput, type UpdateMeInput } from './users.schemas';
 import { endAllSessions } from '../auth/refresh-tokens';
+import { changedFields, recordChange, type Actor } from '../audit/audit.service';
 
 export interface AuthUser {
   id: number;
@@ -46,10 +47,31 @@ export function toAdminUser(user: PublicUser) {
 
 export async function registerUser(input: RegisterInput, { isStaff = false } = {}, client: Db = db()) {
   const passwordHash = await hashPassword(input.password);
-  const user = await client.user
-    .create({ data: { username: input.username, email: input.email, passwordHash, isStaff }, select: publicUser })
-    .catch(rethrowDuplicate);
+  const user = await insertUser(client, input, passwordHash, { isStaff });
   return { id: user.id, username: user.username, email: user.email, date_joined: user.dateJoined.toISOString() };
+}
+
+function insertUser(client: Db, input: RegisterInput, passwordHash: string, flags: { isStaff: boolean; isActive?: boolean }) {
+  return client.user
+    .create({ data: { username: input.username, email: input.email, passwordHash, ...flags }, select: publicUser })
+    .catch(rethrowDuplicate);
+}
+
+/** How a user reads in the change log: the fields staff may change. */
+const logged = (user: PublicUser) => ({ username: user.username, email: user.email, is_staff: user.isStaff, is_active: user.isActive });
+const nothing = { username: null, email: null, is_staff: null, is_active: null };
+
+/**
+ * Staff creating an account (the input is checked by registerBody, as at
+ * registration): hashed like any password, logged with the new values.
+ */
+export async function createUser(input: RegisterInput, flags: { isStaff: boolean; isActive?: boolean }, actor?: Actor) {
+  const passwordHash = await hashPassword(input.password);
+  return db().$transaction(async (tx) => {
+    const user = await insertUser(tx, input, passwordHash, flags);
+    await recordChange(tx, actor, { action: 'create', objectType: 'user', objectId: user.id, objectRepr: user.username, changes: changedFields(nothing, logged(user)) });
+    return user;
+  });
 }
 
 export async function findActiveUser(id: number, client: Db = db()): Promise<TokenUser | null> {
@@ -112,16 +134,34 @@ export async function updateMe(id: number, input: UpdateMeInput, passwordChecks:
   });
 }
 
-export async function listUsers(page: PageRequest, client: Db = db()) {
+export async function listUsers(page: PageRequest, filter: { search?: string } = {}, client: Db = db()) {
+  const where: Prisma.UserWhereInput = filter.search
+    ? { OR: [{ username: { contains: filter.search, mode: 'insensitive' } }, { email: { contains: filter.search, mode: 'insensitive' } }] }
+    : {};
   const [count, users] = await Promise.all([
-    client.user.count(),
-    client.user.findMany({ select: publicUser, orderBy: { id: 'asc' }, skip: page.skip, take: page.take }),
+    client.user.count({ where }),
+    client.user.findMany({ where, select: publicUser, orderBy: { id: 'asc' }, skip: page.skip, take: page.take }),
   ]);
   return { count, results: users.map(toAdminUser) };
 }
 
-export async function adminUpdateUser(id: number, input: AdminUpdateUserInput) {
+/** Staff may not lock themselves out: the last staff member could not undo it. */
+function refuseSelfLockout(id: number, actor: Actor | undefined, input: AdminUpdateUserInput): void {
+  if (actor?.id !== id) return;
+  if (input.is_staff === false) throw ValidationError.field('is_staff', 'You cannot remove your own staff status.');
+  if (input.is_active === false) throw ValidationError.field('is_active', 'You cannot deactivate your own account.');
+}
+
+/** Locks the user's row for this transaction and reads it: the logged "before" is exact. */
+async function lockUser(tx: Db, id: number): Promise<PublicUser> {
+  await tx.$queryRaw`SELECT 1 FROM users WHERE id = ${id} FOR NO KEY UPDATE`;
+  return getUser(id, tx);
+}
+
+export async function adminUpdateUser(id: number, input: AdminUpdateUserInput, actor?: Actor) {
+  refuseSelfLockout(id, actor, input);
   return db().$transaction(async (tx) => {
+    const before = await lockUser(tx, id);
     const user = await tx.user
       .update({
         where: { id },
@@ -130,13 +170,41 @@ export async function adminUpdateUser(id: number, input: AdminUpdateUserInput) {
       })
       .catch(rethrowDuplicate);
     if (input.is_active === false) await endAllSessions(id, tx);
+    const changes = changedFields(logged(before), logged(user));
+    if (Object.keys(changes).length > 0) {
+      await recordChange(tx, actor, { action: 'update', objectType: 'user', objectId: id, objectRepr: user.username, changes });
+    }
     return user;
   });
 }
 
-export async function deleteUser(id: number, client: Db = db()): Promise<void> {
-  const { count } = await client.user.deleteMany({ where: { id } });
-  if (count === 0) throw new NotFoundError();
+/**
+ * Staff giving a user a new password: checked like any other (the rules of
+ * passwordField, then similarity to this user's name and email), and every
+ * session of theirs ends. The log says that it changed, never what to.
+ */
+export async function setUserPassword(id: number, password: string, actor?: Actor): Promise<void> {
+  const target = await getUser(id);
+  if (passwordTooSimilar(password, target.username, target.email)) {
+    throw ValidationError.field('password', 'The password is too similar to the username or email.');
+  }
+  const passwordHash = await hashPassword(password);
+  await db().$transaction(async (tx) => {
+    const { count } = await tx.user.updateMany({ where: { id }, data: { passwordHash } });
+    if (count === 0) throw new NotFoundError();
+    await endAllSessions(id, tx);
+    await recordChange(tx, actor, { action: 'update', objectType: 'user', objectId: id, objectRepr: target.username, changes: { password: ['(old password)', '(new password)'] } });
+  });
+}
+
+/** Orders stay, as history, without an owner (the foreign key sets it null). */
+export async function deleteUser(id: number, actor?: Actor): Promise<void> {
+  if (actor?.id === id) throw new ValidationError('You cannot delete your own account.');
+  await db().$transaction(async (tx) => {
+    const before = await lockUser(tx, id);
+    await tx.user.delete({ where: { id } });
+    await recordChange(tx, actor, { action: 'delete', objectType: 'user', objectId: id, objectRepr: before.username });
+  });
 }
 
 function rethrowDuplicate(error: unknown): never {
