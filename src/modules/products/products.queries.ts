@@ -67,7 +67,8 @@ export async function selectProduct(db: Db, id: number, mediaBaseUrl: string): P
 
 // ---- a page of the list ---------------------------------------------------
 
-type ListFilter = Pick<ProductListQuery, 'search' | 'min_price' | 'max_price' | 'in_stock' | 'ordering'>;
+/** The API's filters, and the admin site's `max_stock` (at most this many in stock). */
+type ListFilter = Pick<ProductListQuery, 'search' | 'min_price' | 'max_price' | 'in_stock' | 'ordering'> & { max_stock?: number };
 
 // The id tie-breaker keeps pages from repeating or skipping rows; the
 // (price, id) and (created_at, id) indexes serve these. Qualified with `p.`:
@@ -94,6 +95,7 @@ function whereClause(filter: ListFilter): Prisma.Sql {
   if (filter.min_price) conditions.push(Prisma.sql`price >= ${filter.min_price}::numeric`);
   if (filter.max_price) conditions.push(Prisma.sql`price <= ${filter.max_price}::numeric`);
   if (filter.in_stock !== undefined) conditions.push(filter.in_stock ? Prisma.sql`stock > 0` : Prisma.sql`stock = 0`);
+  if (filter.max_stock !== undefined) conditions.push(Prisma.sql`stock <= ${filter.max_stock}`);
   return conditions.length ? Prisma.sql`WHERE ${Prisma.join(conditions, ' AND ')}` : Prisma.empty;
 }
 

@@ -16,6 +16,8 @@ import {
   updateProductBody,
 } from './products.schemas';
 import * as products from './products.service';
+import type { Actor } from '../audit/audit.service';
+import type { AuthUser } from '../users/users.service';
 
 const tag = 'products';
 const upload = singleFileUpload('image');
@@ -35,6 +37,9 @@ const notModifiedResponse = { description: 'Not modified: If-None-Match named th
 function conditionalReply(ifNoneMatch: string | undefined, etag: string, body: unknown): Reply {
   return notModified(ifNoneMatch, etag) ? { status: 304, headers: { ETag: etag } } : { status: 200, body, headers: { ETag: etag } };
 }
+
+/** The staff member calling the API, as the change log names them. */
+const viaApi = (user: AuthUser): Actor => ({ id: user.id, username: user.username, via: 'api' });
 
 function imageChange(req: Request, body: { image?: null }): products.ImageChange {
   if (req.file) return { kind: 'set', bytes: req.file.buffer };
@@ -84,7 +89,7 @@ export function registerProductRoutes(api: Api): void {
       body: createProductBody,
       responses: { 201: { description: 'The new product', schema: productSchema, headers: withVersion } },
     },
-    async ({ req, body }) => productReply(req, await products.createProduct(body, imageChange(req, body)), 201),
+    async ({ req, body, user }) => productReply(req, await products.createProduct(body, imageChange(req, body), viaApi(user)), 201),
   );
 
   const writes = [
@@ -101,8 +106,8 @@ export function registerProductRoutes(api: Api): void {
           412: { description: 'If-Match was sent and the product has changed since' },
         },
       },
-      async ({ req, params, body, headers }) =>
-        productReply(req, await products.updateProduct(params.id, body, imageChange(req, body), headers['if-match'])),
+      async ({ req, params, body, headers, user }) =>
+        productReply(req, await products.updateProduct(params.id, body, imageChange(req, body), headers['if-match'], viaApi(user))),
     );
   }
 
@@ -113,8 +118,8 @@ export function registerProductRoutes(api: Api): void {
       auth: 'staff', params: idParams,
       responses: { 204: { description: 'Deleted' } },
     },
-    async ({ params }) => {
-      await products.deleteProduct(params.id);
+    async ({ params, user }) => {
+      await products.deleteProduct(params.id, viaApi(user));
       return { status: 204 };
     },
   );

@@ -101,6 +101,15 @@ export const productListQuery = pageQuery
     ...whenFieldsValid,
   });
 
+/**
+ * The admin site's list takes the API's filters plus `max_stock` (the
+ * dashboard's "low on stock" link). Not part of the public API.
+ */
+export const adminProductListQuery = productListQuery.safeExtend({
+  max_stock: z.string().trim().regex(/^\d{1,9}$/, 'A valid integer is required.').transform(Number).optional(),
+});
+
 export type CreateProductInput = z.output<typeof createProductBody>;
 export type UpdateProductInput = z.output<typeof updateProductBody>;
 export type ProductListQuery = z.output<typeof productListQuery>;
+export type AdminProductListQuery = z.output<typeof adminProductListQuery>;

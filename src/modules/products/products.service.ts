@@ -3,6 +3,7 @@ import { NotFoundError, StaleVersionError, ValidationError } from '../../lib/err
 import { detectImageType, mediaUrl, removeImage, saveImage } from '../../lib/media';
 import { formatMoney } from '../../lib/money';
 import type { PageRequest } from '../../http/pagination';
+import { changedFields, recordChange, type Actor } from '../audit/audit.service';
 import { selectProduct, selectProductPage, type ProductJson, type ProductPage, type ProductRead } from './products.queries';
 import type { CreateProductInput, ProductListQuery, UpdateProductInput } from './products.schemas';
 
@@ -24,8 +25,8 @@ export function toProduct(product: Product, mediaBaseUrl: string): ProductJson {
   };
 }
 
-/** A page of the catalog, filtered and ordered, in the API's shape. */
-export function listProducts(query: ProductListQuery, page: PageRequest, mediaBaseUrl: string): Promise<ProductPage> {
+/** A page of the catalog, filtered and ordered, in the API's shape (the admin site may add `max_stock`). */
+export function listProducts(query: ProductListQuery & { max_stock?: number }, page: PageRequest, mediaBaseUrl: string): Promise<ProductPage> {
   return selectProductPage(db(), query, page, mediaBaseUrl);
 }
 
@@ -36,12 +37,30 @@ export async function getProduct(id: number, mediaBaseUrl: string): Promise<Prod
   return read;
 }
 
-export function createProduct(input: CreateProductInput, image: ImageChange): Promise<Product> {
+/**
+ * With an `actor` (staff, through the admin or the API) the new product is
+ * written to the change log in the same transaction.
+ */
+export function createProduct(input: CreateProductInput, image: ImageChange, actor?: Actor): Promise<Product> {
   const { image: _clear, ...data } = input;
-  return withImage(image, async (newImage) => ({
-    before: null,
-    after: await db().product.create({ data: { ...data, image: newImage ?? null } }),
-  }));
+  return withImage(image, (newImage) =>
+    db().$transaction(async (tx) => {
+      const after = await tx.product.create({ data: { ...data, image: newImage ?? null } });
+      await recordChange(tx, actor, { action: 'create', objectType: 'product', objectId: after.id, objectRepr: after.name, changes: changedFields(NOTHING, logged(after)) });
+      return { before: null, after };
+    }),
+  );
+}
+
+/**
+ * The fields the change log compares, as the API shows them: price as its
+ * two-place string, the image by its stored file name (a change is noted,
+ * never the bytes).
+ */
+const NOTHING = { name: null, description: null, price: null, stock: null, image: null };
+
+function logged(product: { name: string; description: string; price: string | Prisma.Decimal; stock: number; image: string | null }) {
+  return { name: product.name, description: product.description, price: formatMoney(product.price), stock: product.stock, image: product.image };
 }
 
 /** A product's version, sent as its ETag: it changes with every write. */
@@ -53,27 +72,34 @@ export function productVersion(product: Pick<Product, 'id' | 'updatedAt'>): stri
  * PUT and PATCH. The row is locked, so concurrent image swaps each clean up
  * their own predecessor, and `expectedVersion` (the client's If-Match) is
  * compared under that lock: an admin form loaded before three sales cannot
- * silently put the old stock back.
+ * silently put the old stock back. With an `actor`, the fields that changed
+ * (before and after) are written to the change log in the same transaction.
  */
-export function updateProduct(id: number, input: UpdateProductInput, image: ImageChange, expectedVersion?: string): Promise<Product> {
+export function updateProduct(id: number, input: UpdateProductInput, image: ImageChange, expectedVersion?: string, actor?: Actor): Promise<Product> {
   const { image: _clear, ...data } = input;
   return withImage(image, (newImage) =>
     db().$transaction(async (tx) => {
-      const [current] = await tx.$queryRaw<{ image: string | null; updated_at: Date }[]>`
-        SELECT image, updated_at FROM products WHERE id = ${id} FOR UPDATE`;
+      const [current] = await tx.$queryRaw<{ name: string; description: string; price: string; stock: number; image: string | null; updated_at: Date }[]>`
+        SELECT name, description, price::text AS price, stock, image, updated_at FROM products WHERE id = ${id} FOR UPDATE`;
       if (!current) throw new NotFoundError('No product matches the given query.');
       if (expectedVersion && expectedVersion !== productVersion({ id, updatedAt: current.updated_at })) throw new StaleVersionError();
       const imageUpdate = image.kind === 'keep' ? {} : { image: newImage ?? null };
       const after = await tx.product.update({ where: { id }, data: { ...data, ...imageUpdate } });
+      const changes = changedFields(logged(current), logged(after));
+      if (Object.keys(changes).length > 0) await recordChange(tx, actor, { action: 'update', objectType: 'product', objectId: id, objectRepr: after.name, changes });
       return { before: image.kind === 'keep' ? null : current.image, after };
     }),
   );
 }
 
 /** Order lines keep their snapshots (their product_id becomes null); cart lines go. */
-export async function deleteProduct(id: number): Promise<void> {
-  const [deleted] = await db().$queryRaw<{ image: string | null }[]>`DELETE FROM products WHERE id = ${id} RETURNING image`;
-  if (!deleted) throw new NotFoundError('No product matches the given query.');
+export async function deleteProduct(id: number, actor?: Actor): Promise<void> {
+  const deleted = await db().$transaction(async (tx) => {
+    const [row] = await tx.$queryRaw<{ name: string; image: string | null }[]>`DELETE FROM products WHERE id = ${id} RETURNING name, image`;
+    if (!row) throw new NotFoundError('No product matches the given query.');
+    await recordChange(tx, actor, { action: 'delete', objectType: 'product', objectId: id, objectRepr: row.name });
+    return row;
+  });
   await removeImage(deleted.image);
 }
 
