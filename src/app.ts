@@ -13,6 +13,7 @@ import { logger } from './lib/logger';
 import { authThrottles, type AuthThrottles } from './lib/throttle';
 import { adminRouter } from './admin/admin.router';
 import { cartItemsSection } from './admin/cart-items.routes';
+import { logSection } from './admin/log.routes';
 import { productsSection } from './admin/products.routes';
 import { usersSection } from './admin/users.routes';
 import { registerAuthRoutes } from './modules/auth/auth.router';
@@ -85,7 +86,12 @@ export function createApp({ config = defaultConfig }: AppOptions = {}): Express 
   const throttles = authThrottles(config);
   const api = buildApi(config, throttles);
   app.use(api.finish());
-  app.use('/admin', adminRouter(throttles, { '/products': productsSection(), '/users': usersSection(), '/cart-items': cartItemsSection() }));
+  app.use('/admin', adminRouter(throttles, {
+      '/products': productsSection(),
+      '/users': usersSection(),
+      '/cart-items': cartItemsSection(),
+      '/log': logSection(),
+    }));
   app.use(docsRouter(api));
   app.use('/media', mediaRouter());
 
