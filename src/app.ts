@@ -14,6 +14,7 @@ import { authThrottles, type AuthThrottles } from './lib/throttle';
 import { adminRouter } from './admin/admin.router';
 import { cartItemsSection } from './admin/cart-items.routes';
 import { logSection } from './admin/log.routes';
+import { ordersSection } from './admin/orders.routes';
 import { productsSection } from './admin/products.routes';
 import { usersSection } from './admin/users.routes';
 import { registerAuthRoutes } from './modules/auth/auth.router';
@@ -90,6 +91,7 @@ export function createApp({ config = defaultConfig }: AppOptions = {}): Express 
       '/products': productsSection(),
       '/users': usersSection(),
       '/cart-items': cartItemsSection(),
+      '/orders': ordersSection(),
       '/log': logSection(),
     }));
   app.use(docsRouter(api));

@@ -13,6 +13,9 @@ export interface Actor {
   via: 'admin' | 'api';
 }
 
+/** A staff member acting through the staff API. */
+export const apiActor = (user: { id: number; username: string }): Actor => ({ id: user.id, username: user.username, via: 'api' });
+
 export interface Change {
   action: AuditAction;
   objectType: AuditObject;

@@ -6,6 +6,11 @@ import { idParams } from '../../http/params';
 import { checkout, createOrder, type PlacedOrder } from '../checkout/checkout.service';
 import { createOrderBody, idempotencyHeaders, orderListQuery, orderPage, orderSchema, updateOrderBody } from './orders.schemas';
 import * as orders from './orders.service';
+import { apiActor } from '../audit/audit.service';
+import type { AuthUser } from '../users/users.service';
+
+/** Changes by staff go to the change log; a customer's own cancel does not. */
+const staffChange = (user: AuthUser) => (user.isStaff ? apiActor(user) : undefined);
 
 const tag = 'orders';
 const auth = 'user' as const;
@@ -87,7 +92,7 @@ export function registerOrderRoutes(api: Api): void {
         params: idParams, body: updateOrderBody,
         responses: { 200: { description: 'The order', schema: orderSchema }, 409: statusConflict },
       },
-      async ({ user, params, body }) => ({ status: 200, body: await orders.changeOrderStatus(user, params.id, body.status) }),
+      async ({ user, params, body }) => ({ status: 200, body: await orders.changeOrderStatus(user, params.id, body.status, staffChange(user)) }),
     );
   }
 
@@ -99,7 +104,7 @@ export function registerOrderRoutes(api: Api): void {
       responses: { 204: { description: 'Cancelled' }, 409: statusConflict },
     },
     async ({ user, params }) => {
-      await orders.changeOrderStatus(user, params.id, 'cancelled');
+      await orders.changeOrderStatus(user, params.id, 'cancelled', staffChange(user));
       return { status: 204 };
     },
   );

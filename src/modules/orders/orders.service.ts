@@ -6,6 +6,7 @@ import { db, type Db, Prisma } from '../../lib/db';
 import { ConflictError, NotFoundError } from '../../lib/errors';
 import { formatMoney, lineTotal } from '../../lib/money';
 import type { PageRequest } from '../../http/pagination';
+import { recordChange, type Actor } from '../audit/audit.service';
 import type { AuthUser } from '../users/users.service';
 import type { OrderStatus } from './orders.schemas';
 
@@ -47,9 +48,15 @@ async function pageOf(where: Prisma.OrderWhereInput, page: PageRequest) {
   return { count, results: orders.map(toOrder) };
 }
 
-export function listOrders(viewer: AuthUser, filter: { user?: number }, page: PageRequest) {
-  const where = viewer.isStaff && filter.user ? { userId: filter.user } : visibleTo(viewer);
-  return pageOf(where, page);
+export interface OrderFilter {
+  user?: number;
+  /** Staff only, like `user`. */
+  status?: OrderStatus;
+}
+
+export function listOrders(viewer: AuthUser, filter: OrderFilter, page: PageRequest) {
+  if (!viewer.isStaff) return pageOf(visibleTo(viewer), page);
+  return pageOf({ userId: filter.user, status: filter.status }, page);
 }
 
 export function listOwnOrders(userId: number, page: PageRequest) {
@@ -66,7 +73,7 @@ const NEXT_STEP: Partial<Record<OrderStatus, OrderStatus>> = { pending: 'paid', 
 const STAFF_CANCELLABLE: OrderStatus[] = ['pending', 'paid'];
 
 /** The statuses this viewer may move an order in `status` to. */
-function allowedTransitions(status: OrderStatus, viewer: AuthUser, isOwner: boolean): OrderStatus[] {
+export function allowedTransitions(status: OrderStatus, viewer: AuthUser, isOwner: boolean): OrderStatus[] {
   const allowed = new Set<OrderStatus>();
   if (isOwner && status === 'pending') allowed.add('cancelled');
   if (viewer.isStaff) {
@@ -77,7 +84,8 @@ function allowedTransitions(status: OrderStatus, viewer: AuthUser, isOwner: bool
   return [...allowed];
 }
 
-export function changeOrderStatus(viewer: AuthUser, id: number, target: OrderStatus): Promise<OrderView> {
+/** `actor` is given for staff, whose changes go to the change log in the same transaction. */
+export function changeOrderStatus(viewer: AuthUser, id: number, target: OrderStatus, actor?: Actor): Promise<OrderView> {
   return db().$transaction(async (tx) => {
     const order = await tx.order.findFirst({ where: { id, ...visibleTo(viewer) }, select: { status: true, userId: true } });
     if (!order) throw notFound();
@@ -93,6 +101,7 @@ export function changeOrderStatus(viewer: AuthUser, id: number, target: OrderSta
     const { count } = await tx.order.updateMany({ where: { id, status: order.status }, data: { status: target } });
     if (count === 0) throw new ConflictError('The order was changed by someone else; reload it and try again.', { code: 'order_changed' });
     if (target === 'cancelled') await restock(tx, id);
+    await recordChange(tx, actor, { action: 'status', objectType: 'order', objectId: id, objectRepr: `Order #${id}`, changes: { status: [order.status, target] } });
     return toOrder(await tx.order.findUniqueOrThrow({ where: { id }, ...withItems }));
   });
 }

@@ -16,7 +16,7 @@ import {
   updateProductBody,
 } from './products.schemas';
 import * as products from './products.service';
-import type { Actor } from '../audit/audit.service';
+import { apiActor } from '../audit/audit.service';
 import type { AuthUser } from '../users/users.service';
 
 const tag = 'products';
@@ -39,7 +39,6 @@ function conditionalReply(ifNoneMatch: string | undefined, etag: string, body: u
 }
 
 /** The staff member calling the API, as the change log names them. */
-const viaApi = (user: AuthUser): Actor => ({ id: user.id, username: user.username, via: 'api' });
 
 function imageChange(req: Request, body: { image?: null }): products.ImageChange {
   if (req.file) return { kind: 'set', bytes: req.file.buffer };
@@ -89,7 +88,7 @@ export function registerProductRoutes(api: Api): void {
       body: createProductBody,
       responses: { 201: { description: 'The new product', schema: productSchema, headers: withVersion } },
     },
-    async ({ req, body, user }) => productReply(req, await products.createProduct(body, imageChange(req, body), viaApi(user)), 201),
+    async ({ req, body, user }) => productReply(req, await products.createProduct(body, imageChange(req, body), apiActor(user)), 201),
   );
 
   const writes = [
@@ -107,7 +106,7 @@ export function registerProductRoutes(api: Api): void {
         },
       },
       async ({ req, params, body, headers, user }) =>
-        productReply(req, await products.updateProduct(params.id, body, imageChange(req, body), headers['if-match'], viaApi(user))),
+        productReply(req, await products.updateProduct(params.id, body, imageChange(req, body), headers['if-match'], apiActor(user))),
     );
   }
 
@@ -119,7 +118,7 @@ export function registerProductRoutes(api: Api): void {
       responses: { 204: { description: 'Deleted' } },
     },
     async ({ params, user }) => {
-      await products.deleteProduct(params.id, viaApi(user));
+      await products.deleteProduct(params.id, apiActor(user));
       return { status: 204 };
     },
   );

@@ -4,12 +4,11 @@ import { pageQuery, pageRequest, paginate } from '../../http/pagination';
 import { idParams } from '../../http/params';
 import { adminUpdateUserBody, adminUserSchema, updateMeBody, userPage, userSchema } from './users.schemas';
 import * as users from './users.service';
-import type { Actor } from '../audit/audit.service';
+import { apiActor } from '../audit/audit.service';
 
 const tag = 'users';
 
 /** The staff member calling the API, as the change log names them. */
-const viaApi = (user: users.AuthUser): Actor => ({ id: user.id, username: user.username, via: 'api' });
 
 /** `passwordChecks` budgets the current_password checks of each user. */
 export function registerUserRoutes(api: Api, passwordChecks: Throttle): void {
@@ -58,7 +57,7 @@ export function registerUserRoutes(api: Api, passwordChecks: Throttle): void {
       params: idParams, body: adminUpdateUserBody,
       responses: { 200: { description: 'The updated user', schema: adminUserSchema } },
     },
-    async ({ params, body, user }) => ({ status: 200, body: users.toAdminUser(await users.adminUpdateUser(params.id, body, viaApi(user))) }),
+    async ({ params, body, user }) => ({ status: 200, body: users.toAdminUser(await users.adminUpdateUser(params.id, body, apiActor(user))) }),
   );
 
   api.route(
@@ -69,7 +68,7 @@ export function registerUserRoutes(api: Api, passwordChecks: Throttle): void {
       responses: { 204: { description: 'Deleted' } },
     },
     async ({ params, user }) => {
-      await users.deleteUser(params.id, viaApi(user));
+      await users.deleteUser(params.id, apiActor(user));
       return { status: 204 };
     },
   );

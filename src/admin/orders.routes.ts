@@ -1,0 +1,66 @@
+// Orders in the admin site: a list filtered by status and customer, newest
+// first, and an order page whose buttons are exactly the status changes the
+// rules allow staff. Changes go through the orders service (cancelling
+// restocks once, under the same locks as the API) and into the change log.
+import { Router } from 'express';
+import { ConflictError, NotFoundError } from '../lib/errors';
+import { changesOf } from '../modules/audit/audit.service';
+import { ORDER_STATUSES, type OrderStatus } from '../modules/orders/orders.schemas';
+import { allowedTransitions, changeOrderStatus, getOrder, listOrders } from '../modules/orders/orders.service';
+import { getUser } from '../modules/users/users.service';
+import { staffViewer } from './admin.router';
+import { adminActor, pathId, textField } from './form-input';
+import { noticeOf, pageNumber, pageRequestOf, pagerOf } from './list-page';
+import { queryString, render } from './render';
+
+const NOTICES = { changed: 'The order status was changed.' };
+const isStatus = (value: string): value is OrderStatus => (ORDER_STATUSES as readonly string[]).includes(value);
+
+async function customerOf(userId: number | null) {
+  if (userId === null) return null;
+  return getUser(userId).catch((error: unknown) => {
+    if (error instanceof NotFoundError) return null;
+    throw error;
+  });
+}
+
+export function ordersSection(): Router {
+  const router = Router();
+
+  router.get('/', async (req, res) => {
+    const status = textField(req.query.status);
+    const user = textField(req.query.user).trim();
+    const userId = /^\d{1,10}$/.test(user) && Number(user) <= 2_147_483_647 ? Number(user) : undefined;
+    const page = pageNumber(req.query.page);
+    const filter = { status: isStatus(status) ? status : undefined, user: userId };
+    const { count, results } = await listOrders(staffViewer(res.locals.staff), filter, pageRequestOf(page));
+    render(res, 'orders/list', { title: 'Orders', statuses: ORDER_STATUSES, status: filter.status ?? '', user, orders: results, pager: pagerOf(page, count), queryString });
+  });
+
+  router.get('/:id', async (req, res) => {
+    await showOrder(res, pathId(req, 'No order matches the given query.'), { notice: noticeOf(NOTICES, req.query.notice) });
+  });
+
+  router.post('/:id/status', async (req, res) => {
+    const id = pathId(req, 'No order matches the given query.');
+    const target = textField(req.body.status);
+    try {
+      if (!isStatus(target)) throw new ConflictError('Choose one of the status changes offered on the page.');
+      await changeOrderStatus(staffViewer(res.locals.staff), id, target, adminActor(res));
+    } catch (error) {
+      if (!(error instanceof ConflictError)) throw error;
+      return showOrder(res, id, { error: error.message }, 409);
+    }
+    res.redirect(303, `/admin/orders/${id}/?notice=changed`);
+  });
+
+  return router;
+}
+
+async function showOrder(res: Parameters<typeof render>[0], id: number, extra: Record<string, unknown>, status = 200) {
+  const staff = staffViewer(res.locals.staff);
+  const order = await getOrder(staff, id);
+  const [customer, history] = await Promise.all([customerOf(order.user_id), changesOf('order', id)]);
+  const actions = allowedTransitions(order.status, staff, order.user_id === staff.id);
+  render(res, 'orders/detail', { title: `Order #${order.id}`, order, customer, actions, history, ...extra }, status);
+}
