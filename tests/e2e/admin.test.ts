@@ -1,0 +1,207 @@
+// The admin site in a real Chromium, as staff use it: log in, create a product
+// with an image and find it in the API, change a price, cancel an order and
+// see the stock back, log out. Any request to another origin or any console
+// error (a CSP refusal included) fails the test; axe-core finds no serious or
+// critical accessibility violation on the dashboard, a list, a form and an
+// order page. Screenshots go to tests/e2e/artifacts on failure; with
+// ADMIN_SCREENSHOTS=1 the pages are also saved to tests/e2e/screenshots (the README's).
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { createApp } from '../../src/app';
+import { gradientPng } from '../../src/cli/demo-images';
+import { db } from '../../src/lib/db';
+import { api, buildProduct, buildUser, signedIn } from '../support/api';
+import { contractChecked } from '../support/contract';
+import { placeOrder } from '../support/shop';
+
+jest.setTimeout(90_000);
+
+const ARTIFACTS = path.join(__dirname, 'artifacts');
+const AXE_SOURCE = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
+
+let server: Server;
+let origin: string;
+let browser: Browser;
+let context: BrowserContext;
+let page: Page;
+let browserErrors: string[];
+let externalRequests: string[];
+let scratch: string;
+
+beforeAll(async () => {
+  server = contractChecked(createApp()).listen(0, '127.0.0.1');
+  await new Promise<void>((resolve, reject) => server.once('listening', resolve).once('error', reject));
+  origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  browser = await chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    headless: true,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-sync'],
+  });
+  scratch = mkdtempSync(path.join(tmpdir(), 'admin-e2e-'));
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
+  if (scratch) rmSync(scratch, { recursive: true, force: true });
+});
+
+beforeEach(async () => {
+  context = await browser.newContext({ baseURL: origin, viewport: { width: 1280, height: 900 } });
+  context.setDefaultTimeout(15_000);
+  externalRequests = [];
+  await context.route(
+    (url) => url.origin !== origin,
+    (route) => {
+      externalRequests.push(route.request().url());
+      return route.abort();
+    },
+  );
+  page = await context.newPage();
+  browserErrors = [];
+  page.on('console', (message) => {
+    if (message.type() === 'error') browserErrors.push(message.text());
+  });
+  page.on('pageerror', (error) => browserErrors.push(error.message));
+});
+
+afterEach(async () => {
+  await context?.close();
+});
+
+async function scenario(run: () => Promise<void>): Promise<void> {
+  try {
+    await run();
+    expect(browserErrors).toEqual([]);
+    expect(externalRequests).toEqual([]);
+  } catch (error) {
+    const name = (expect.getState().currentTestName ?? 'admin').replace(/[^\w.-]+/g, '-').slice(0, 150);
+    mkdirSync(ARTIFACTS, { recursive: true });
+    await page.screenshot({ path: path.join(ARTIFACTS, `${name}.png`), fullPage: true }).catch(() => undefined);
+    if (browserErrors.length) console.error(`Browser console:\n${browserErrors.join('\n')}`);
+    throw error;
+  }
+}
+
+async function snapshot(name: string): Promise<void> {
+  if (!process.env.ADMIN_SCREENSHOTS) return;
+  const folder = path.join(__dirname, 'screenshots');
+  mkdirSync(folder, { recursive: true });
+  await page.screenshot({ path: path.join(folder, `admin-${name}.png`), fullPage: true });
+}
+
+/** axe-core run in the page (evaluated through the DevTools protocol, so the page's CSP still forbids inline scripts). */
+async function seriousViolations(): Promise<string[]> {
+  await page.evaluate(AXE_SOURCE);
+  const results = await page.evaluate(async () => {
+    type Result = { violations: { id: string; impact: string | null; nodes: unknown[] }[]; passes: unknown[] };
+    const axe = (window as unknown as { axe: { run: (context: Document) => Promise<Result> } }).axe;
+    return axe.run(document);
+  });
+  // A run that checked nothing would pass vacuously.
+  expect(results.passes.length).toBeGreaterThan(10);
+  return results.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id} (${v.impact}, ${v.nodes.length} nodes)`);
+}
+
+async function logIn(username: string, password: string): Promise<void> {
+  await page.goto('/admin/');
+  await expect(page).toHaveURLMatching(/\/admin\/login/);
+  await page.getByLabel('Username or email').fill(username);
+  await page.getByLabel('Password').fill(password);
+  await page.getByRole('button', { name: 'Log in' }).click();
+  await page.getByRole('heading', { name: 'Dashboard' }).waitFor();
+}
+
+// A tiny matcher on the page's URL (playwright-core has no test runner's expect).
+expect.extend({
+  toHaveURLMatching(received: Page, pattern: RegExp) {
+    const url = received.url();
+    return { pass: pattern.test(url), message: () => `expected ${url} to match ${pattern}` };
+  },
+});
+declare module 'expect' {
+  interface Matchers<R> {
+    toHaveURLMatching(pattern: RegExp): R;
+  }
+}
+
+describe('the admin site in a browser', () => {
+  it('logs in, creates a product with an image, edits a price, cancels an order, logs out', () =>
+    scenario(async () => {
+      const staff = await buildUser({ isStaff: true });
+      const customer = await signedIn();
+      const teapot = await buildProduct({ name: 'Stoneware Teapot', price: '30.00', stock: 5 });
+      const order = await placeOrder(customer.auth, [{ product_id: teapot.id, quantity: 2 }]);
+
+      await logIn(staff.username, staff.password);
+      await snapshot('dashboard');
+      expect(await seriousViolations()).toEqual([]);
+
+      // Create a product with an image, then find it through the API.
+      await page.getByRole('navigation', { name: 'Sections' }).getByRole('link', { name: 'Products' }).click();
+      await page.getByRole('heading', { name: 'Products' }).waitFor();
+      expect(await seriousViolations()).toEqual([]);
+      await page.getByRole('link', { name: 'Add product' }).click();
+      await page.getByLabel('Name').fill('Linen Apron');
+      await page.getByLabel('Description').fill('Stone-washed linen, one size.');
+      await page.getByLabel('Price').fill('24.50');
+      await page.getByLabel('Stock').fill('12');
+      const image = path.join(scratch, 'apron.png');
+      writeFileSync(image, gradientPng(64, [40, 90, 160], [200, 220, 240]));
+      await page.getByLabel('Image').setInputFiles(image);
+      expect(await seriousViolations()).toEqual([]);
+      await snapshot('product-form');
+      await page.getByRole('button', { name: 'Create product' }).click();
+      await page.getByRole('heading', { name: /Linen Apron/ }).waitFor();
+      const created = await db().product.findFirstOrThrow({ where: { name: 'Linen Apron' } });
+      const viaApi = (await api().get(`/api/products/${created.id}/`).expect(200)).body;
+      expect(viaApi).toMatchObject({ name: 'Linen Apron', price: '24.50', stock: 12, image: expect.stringContaining('/media/') });
+      await page.getByRole('img').first().waitFor();
+
+      // Change its price.
+      await page.getByLabel('Price').fill('19.90');
+      await page.getByRole('button', { name: 'Save changes' }).click();
+      await page.getByText('19.90').first().waitFor();
+      expect((await api().get(`/api/products/${created.id}/`).expect(200)).body.price).toBe('19.90');
+
+      // Cancel the order: the stock comes back.
+      await page.goto(`/admin/orders/${order.id}/`);
+      await page.getByRole('heading', { name: `Order #${order.id}` }).waitFor();
+      expect(await seriousViolations()).toEqual([]);
+      await snapshot('order');
+      expect((await db().product.findUniqueOrThrow({ where: { id: teapot.id } })).stock).toBe(3);
+      await page.getByRole('button', { name: 'Cancel the order and put the stock back' }).click();
+      await page.getByText('The order status was changed.').waitFor();
+      expect((await db().product.findUniqueOrThrow({ where: { id: teapot.id } })).stock).toBe(5);
+      expect((await api().get(`/api/orders/${order.id}/`).set(customer.auth).expect(200)).body.status).toBe('cancelled');
+
+      // Log out: the admin is closed again.
+      await page.getByRole('button', { name: 'Log out' }).click();
+      await page.getByRole('heading', { name: 'Log in' }).waitFor();
+      await page.goto('/admin/');
+      await expect(page).toHaveURLMatching(/\/admin\/login/);
+    }));
+
+  it('is usable on a narrow screen and by keyboard alone', () =>
+    scenario(async () => {
+      const staff = await buildUser({ isStaff: true });
+      await page.setViewportSize({ width: 375, height: 740 });
+      await page.goto('/admin/login');
+      // Tab from the top: the skip link, then the form's fields in order.
+      await page.keyboard.press('Tab');
+      expect(await page.evaluate(() => document.activeElement?.textContent)).toBe('Skip to content');
+      await page.getByLabel('Username or email').focus();
+      await page.keyboard.type(staff.username);
+      await page.keyboard.press('Tab');
+      await page.keyboard.type(staff.password);
+      await page.keyboard.press('Enter');
+      await page.getByRole('heading', { name: 'Dashboard' }).waitFor();
+      const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+      expect(overflow).toBeLessThanOrEqual(0);
+      expect(await seriousViolations()).toEqual([]);
+    }));
+});
