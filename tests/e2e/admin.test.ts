@@ -6,86 +6,30 @@
 // order page. Screenshots go to tests/e2e/artifacts on failure; with
 // ADMIN_SCREENSHOTS=1 the pages are also saved to tests/e2e/screenshots (the README's).
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
-import { createApp } from '../../src/app';
+import type { Page } from 'playwright-core';
 import { gradientPng } from '../../src/cli/demo-images';
 import { db } from '../../src/lib/db';
 import { api, buildProduct, buildUser, signedIn } from '../support/api';
-import { contractChecked } from '../support/contract';
+import { useBrowser } from '../support/browser';
 import { placeOrder } from '../support/shop';
 
 jest.setTimeout(90_000);
 
-const ARTIFACTS = path.join(__dirname, 'artifacts');
 const AXE_SOURCE = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
 
-let server: Server;
-let origin: string;
-let browser: Browser;
-let context: BrowserContext;
+const browser = useBrowser();
 let page: Page;
-let browserErrors: string[];
-let externalRequests: string[];
 let scratch: string;
-
-beforeAll(async () => {
-  server = contractChecked(createApp()).listen(0, '127.0.0.1');
-  await new Promise<void>((resolve, reject) => server.once('listening', resolve).once('error', reject));
-  origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-sync'],
-  });
+beforeAll(() => {
   scratch = mkdtempSync(path.join(tmpdir(), 'admin-e2e-'));
 });
-
-afterAll(async () => {
-  await browser?.close();
-  await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
-  if (scratch) rmSync(scratch, { recursive: true, force: true });
+afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+beforeEach(() => {
+  page = browser.page();
 });
-
-beforeEach(async () => {
-  context = await browser.newContext({ baseURL: origin, viewport: { width: 1280, height: 900 } });
-  context.setDefaultTimeout(15_000);
-  externalRequests = [];
-  await context.route(
-    (url) => url.origin !== origin,
-    (route) => {
-      externalRequests.push(route.request().url());
-      return route.abort();
-    },
-  );
-  page = await context.newPage();
-  browserErrors = [];
-  page.on('console', (message) => {
-    if (message.type() === 'error') browserErrors.push(message.text());
-  });
-  page.on('pageerror', (error) => browserErrors.push(error.message));
-});
-
-afterEach(async () => {
-  await context?.close();
-});
-
-async function scenario(run: () => Promise<void>): Promise<void> {
-  try {
-    await run();
-    expect(browserErrors).toEqual([]);
-    expect(externalRequests).toEqual([]);
-  } catch (error) {
-    const name = (expect.getState().currentTestName ?? 'admin').replace(/[^\w.-]+/g, '-').slice(0, 150);
-    mkdirSync(ARTIFACTS, { recursive: true });
-    await page.screenshot({ path: path.join(ARTIFACTS, `${name}.png`), fullPage: true }).catch(() => undefined);
-    if (browserErrors.length) console.error(`Browser console:\n${browserErrors.join('\n')}`);
-    throw error;
-  }
-}
+const scenario = browser.scenario;
 
 async function snapshot(name: string): Promise<void> {
   if (!process.env.ADMIN_SCREENSHOTS) return;
@@ -99,8 +43,9 @@ async function seriousViolations(): Promise<string[]> {
   await page.evaluate(AXE_SOURCE);
   const results = await page.evaluate(async () => {
     type Result = { violations: { id: string; impact: string | null; nodes: unknown[] }[]; passes: unknown[] };
-    const axe = (window as unknown as { axe: { run: (context: Document) => Promise<Result> } }).axe;
-    return axe.run(document);
+    // Runs in the page, where `axe` and `document` exist; the test's own types know neither.
+    const inPage = globalThis as unknown as { axe: { run: (context: unknown) => Promise<Result> }; document: unknown };
+    return inPage.axe.run(inPage.document);
   });
   // A run that checked nothing would pass vacuously.
   expect(results.passes.length).toBeGreaterThan(10);
@@ -109,24 +54,11 @@ async function seriousViolations(): Promise<string[]> {
 
 async function logIn(username: string, password: string): Promise<void> {
   await page.goto('/admin/');
-  await expect(page).toHaveURLMatching(/\/admin\/login/);
+  expect(page.url()).toMatch(/\/admin\/login/);
   await page.getByLabel('Username or email').fill(username);
   await page.getByLabel('Password').fill(password);
   await page.getByRole('button', { name: 'Log in' }).click();
   await page.getByRole('heading', { name: 'Dashboard' }).waitFor();
-}
-
-// A tiny matcher on the page's URL (playwright-core has no test runner's expect).
-expect.extend({
-  toHaveURLMatching(received: Page, pattern: RegExp) {
-    const url = received.url();
-    return { pass: pattern.test(url), message: () => `expected ${url} to match ${pattern}` };
-  },
-});
-declare module 'expect' {
-  interface Matchers<R> {
-    toHaveURLMatching(pattern: RegExp): R;
-  }
 }
 
 describe('the admin site in a browser', () => {
@@ -183,7 +115,7 @@ describe('the admin site in a browser', () => {
       await page.getByRole('button', { name: 'Log out' }).click();
       await page.getByRole('heading', { name: 'Log in' }).waitFor();
       await page.goto('/admin/');
-      await expect(page).toHaveURLMatching(/\/admin\/login/);
+      expect(page.url()).toMatch(/\/admin\/login/);
     }));
 
   it('is usable on a narrow screen and by keyboard alone', () =>
@@ -193,14 +125,19 @@ describe('the admin site in a browser', () => {
       await page.goto('/admin/login');
       // Tab from the top: the skip link, then the form's fields in order.
       await page.keyboard.press('Tab');
-      expect(await page.evaluate(() => document.activeElement?.textContent)).toBe('Skip to content');
+      expect(await page.evaluate(() => (globalThis as unknown as { document: { activeElement: { textContent: string } | null } }).document.activeElement?.textContent)).toBe(
+        'Skip to content',
+      );
       await page.getByLabel('Username or email').focus();
       await page.keyboard.type(staff.username);
       await page.keyboard.press('Tab');
       await page.keyboard.type(staff.password);
       await page.keyboard.press('Enter');
       await page.getByRole('heading', { name: 'Dashboard' }).waitFor();
-      const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+      const overflow = await page.evaluate(() => {
+        const root = (globalThis as unknown as { document: { documentElement: { scrollWidth: number; clientWidth: number } } }).document.documentElement;
+        return root.scrollWidth - root.clientWidth;
+      });
       expect(overflow).toBeLessThanOrEqual(0);
       expect(await seriousViolations()).toEqual([]);
     }));

@@ -1,93 +1,36 @@
 // Drives Swagger UI at /docs in a real Chromium, as a user would: log in with
 // "Try it out", authorize with the token it shows, then call protected routes,
 // including a multipart upload through the file chooser.
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { chromium, type Browser, type BrowserContext, type Locator, type Page } from 'playwright-core';
-import { createApp } from '../../src/app';
-import { contractChecked } from '../support/contract';
+import type { Locator, Page } from 'playwright-core';
+import { useBrowser } from '../support/browser';
 import { gradientPng } from '../../src/cli/demo-images';
 import { db } from '../../src/lib/db';
 import { buildUser, type TestUser } from '../support/api';
 
 jest.setTimeout(60_000);
 
-const ARTIFACTS = path.join(__dirname, 'artifacts');
 const TAGS = ['auth', 'users', 'products', 'cart', 'orders', 'service'];
-const UI_TIMEOUT = 15_000;
 
-let server: Server;
-let origin: string;
-let browser: Browser;
-let context: BrowserContext;
+// Error statuses are asserted where expected; any other console error (a CSP
+// refusal, a script error) fails the test.
+const browser = useBrowser({ ignoreConsole: (text) => text.startsWith('Failed to load resource: the server responded with a status of') });
+const scenario = browser.scenario;
 let page: Page;
-let browserErrors: string[];
-let externalRequests: string[];
+let origin: string;
 let scratch: string;
 
-beforeAll(async () => {
-  server = contractChecked(createApp()).listen(0, '127.0.0.1');
-  await new Promise<void>((resolve, reject) => server.once('listening', resolve).once('error', reject));
-  origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-sync'],
-  });
+beforeAll(() => {
   scratch = mkdtempSync(path.join(tmpdir(), 'swagger-ui-e2e-'));
 });
-
-afterAll(async () => {
-  await browser?.close();
-  await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
-  if (scratch) rmSync(scratch, { recursive: true, force: true });
-});
-
+afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 // A fresh context per test: persistAuthorization keeps tokens in localStorage.
-beforeEach(async () => {
-  context = await browser.newContext({ baseURL: origin, viewport: { width: 1280, height: 900 } });
-  context.setDefaultTimeout(UI_TIMEOUT);
-  // Swagger UI must be self-contained: anything it asks of another origin is refused and fails the test.
-  externalRequests = [];
-  await context.route(
-    (url) => url.origin !== origin,
-    (route) => {
-      externalRequests.push(route.request().url());
-      return route.abort();
-    },
-  );
-  page = await context.newPage();
-  browserErrors = [];
-  // Error statuses are asserted where expected; anything else (a CSP refusal, a script error) fails the test.
-  page.on('console', (message) => {
-    if (message.type() === 'error' && !message.text().startsWith('Failed to load resource: the server responded with a status of')) {
-      browserErrors.push(message.text());
-    }
-  });
-  page.on('pageerror', (error) => browserErrors.push(error.message));
+beforeEach(() => {
+  page = browser.page();
+  origin = browser.origin();
 });
-
-afterEach(async () => {
-  await context?.close();
-});
-
-/** Runs a UI scenario; on failure saves a full-page screenshot named after the test, then rethrows. */
-async function scenario(run: () => Promise<void>): Promise<void> {
-  try {
-    await run();
-    expect(browserErrors).toEqual([]);
-    expect(externalRequests).toEqual([]);
-  } catch (error) {
-    const name = (expect.getState().currentTestName ?? 'swagger-ui').replace(/[^\w.-]+/g, '-').slice(0, 150);
-    mkdirSync(ARTIFACTS, { recursive: true });
-    await page.screenshot({ path: path.join(ARTIFACTS, `${name}.png`), fullPage: true }).catch(() => undefined);
-    if (browserErrors.length) console.error(`Browser console:\n${browserErrors.join('\n')}`);
-    throw error;
-  }
-}
 
 async function openDocs(): Promise<void> {
   await page.goto('/docs');
