@@ -20,6 +20,7 @@ describe('POST /api/orders/checkout/', () => {
       id: expect.any(Number),
       user_id: user.id,
       status: 'pending',
+      cancel_reason: null,
       total: '40.28',
       items: [
         { id: expect.any(Number), product_id: lamp.id, product_name: 'Lamp', unit_price: '19.99', quantity: 2, subtotal: '39.98' },

@@ -138,6 +138,7 @@ function toPlacement(rows: PlacementRow[]): Placement {
     id: first.order_id,
     userId: first.user_id,
     status: first.status!,
+    cancelReason: null,
     total: first.total!,
     createdAt: first.created_at!,
     updatedAt: first.updated_at!,

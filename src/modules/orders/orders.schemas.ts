@@ -6,6 +6,8 @@ import { productIdField } from '../cart/cart.schemas';
 export const MAX_ORDER_LINES = 100;
 export const ORDER_STATUSES = ['pending', 'paid', 'shipped', 'delivered', 'cancelled'] as const;
 export type OrderStatus = (typeof ORDER_STATUSES)[number];
+export const CANCEL_REASONS = ['customer', 'staff', 'expired'] as const;
+export type CancelReason = (typeof CANCEL_REASONS)[number];
 
 const orderLineInput = z.strictObject({
   product_id: productIdField,
@@ -49,6 +51,9 @@ export const orderSchema = z
     id: z.number().int(),
     user_id: z.number().int().nullable().meta({ description: 'null once the account is deleted' }),
     status: z.enum(ORDER_STATUSES),
+    cancel_reason: z.enum(CANCEL_REASONS).nullable().meta({
+      description: 'null unless cancelled: by the owner (`customer`), by staff (`staff`), or by the server because it stayed unpaid too long (`expired`)',
+    }),
     total: z.string().meta({ example: '39.98' }),
     items: z.array(
       z.strictObject({

@@ -8,7 +8,7 @@ import { formatMoney, lineTotal } from '../../lib/money';
 import type { PageRequest } from '../../http/pagination';
 import { recordChange, type Actor } from '../audit/audit.service';
 import type { AuthUser } from '../users/users.service';
-import type { OrderStatus } from './orders.schemas';
+import type { CancelReason, OrderStatus } from './orders.schemas';
 
 export const withItems = { include: { items: { orderBy: { id: 'asc' } } } } satisfies Prisma.OrderDefaultArgs;
 export type OrderWithItems = Prisma.OrderGetPayload<typeof withItems>;
@@ -19,6 +19,7 @@ export function toOrder(order: OrderWithItems) {
     id: order.id,
     user_id: order.userId,
     status: order.status,
+    cancel_reason: order.cancelReason,
     total: formatMoney(order.total),
     items: order.items.map((item) => ({
       id: item.id,
@@ -84,6 +85,8 @@ export function allowedTransitions(status: OrderStatus, viewer: AuthUser, isOwne
   return [...allowed];
 }
 
+const changedMeanwhile = () => new ConflictError('The order was changed by someone else; reload it and try again.', { code: 'order_changed' });
+
 /** `actor` is given for staff, whose changes go to the change log in the same transaction. */
 export function changeOrderStatus(viewer: AuthUser, id: number, target: OrderStatus, actor?: Actor): Promise<OrderView> {
   return db().$transaction(async (tx) => {
@@ -96,22 +99,51 @@ export function changeOrderStatus(viewer: AuthUser, id: number, target: OrderSta
         { code: 'illegal_status_change', order_status: order.status, allowed },
       );
     }
-    // The WHERE on the old status is the guard: of two racing changes, the
-    // second finds no row in the expected status and changes nothing.
-    const { count } = await tx.order.updateMany({ where: { id, status: order.status }, data: { status: target } });
-    if (count === 0) throw new ConflictError('The order was changed by someone else; reload it and try again.', { code: 'order_changed' });
-    if (target === 'cancelled') await restock(tx, id);
+    if (target === 'cancelled') {
+      const cancelled = await cancelOrders(tx, [id], order.status, viewer.isStaff ? 'staff' : 'customer');
+      if (cancelled.length === 0) throw changedMeanwhile();
+    } else {
+      // The WHERE on the old status is the guard: of two racing changes, the
+      // second finds no row in the expected status and changes nothing.
+      const { count } = await tx.order.updateMany({ where: { id, status: order.status }, data: { status: target } });
+      if (count === 0) throw changedMeanwhile();
+    }
     await recordChange(tx, actor, { action: 'status', objectType: 'order', objectId: id, objectRepr: `Order #${id}`, changes: { status: [order.status, target] } });
     return toOrder(await tx.order.findUniqueOrThrow({ where: { id }, ...withItems }));
   });
 }
 
-/** Puts a cancelled order's quantities back, locking products in id order like checkout does. */
-async function restock(tx: Db, orderId: number): Promise<void> {
+/**
+ * The one way orders are cancelled, by their owner, by staff or by the expiry
+ * sweep, on the caller's transaction. The UPDATE moves only orders still in
+ * `from` (of two racing changes the second finds nothing to change), and only
+ * the orders it moved get their stock back, so stock returns once. Answers the
+ * ids it cancelled. Two statements plus two for the restock, whatever the count.
+ */
+export async function cancelOrders(tx: Db, ids: number[], from: OrderStatus, reason: CancelReason): Promise<number[]> {
+  const cancelled = await tx.order.updateManyAndReturn({
+    where: { id: { in: ids }, status: from },
+    data: { status: 'cancelled', cancelReason: reason },
+    select: { id: true },
+  });
+  const cancelledIds = cancelled.map((order) => order.id);
+  if (cancelledIds.length) await restock(tx, cancelledIds);
+  return cancelledIds;
+}
+
+/**
+ * Puts cancelled orders' quantities back, locking their products in id order
+ * like checkout does (one statement for all the orders, so a batch never locks
+ * out of order and two transactions queue instead of deadlocking).
+ */
+async function restock(tx: Db, orderIds: number[]): Promise<void> {
   await tx.$queryRaw`
-    SELECT p.id FROM products p JOIN order_items oi ON oi.product_id = p.id
-    WHERE oi.order_id = ${orderId} ORDER BY p.id FOR UPDATE OF p`;
+    SELECT p.id FROM products p
+    WHERE p.id IN (SELECT product_id FROM order_items WHERE order_id = ANY(${orderIds}::int[]))
+    ORDER BY p.id FOR UPDATE`;
+  // A product in several of the orders comes back by their sum.
   await tx.$executeRaw`
-    UPDATE products p SET stock = LEAST(p.stock::bigint + oi.quantity, 2147483647)::int, updated_at = now()
-    FROM order_items oi WHERE oi.order_id = ${orderId} AND oi.product_id = p.id`;
+    UPDATE products p SET stock = LEAST(p.stock::bigint + r.quantity, 2147483647)::int, updated_at = now()
+    FROM (SELECT product_id, sum(quantity) AS quantity FROM order_items WHERE order_id = ANY(${orderIds}::int[]) GROUP BY product_id) r
+    WHERE r.product_id = p.id`;
 }
