@@ -1,12 +1,14 @@
-// Entry point: database up, app listening, and a graceful shutdown that stops
-// accepting, lets in-flight requests finish, then closes the pool.
-import type { Server } from 'node:http';
+// Entry point: database up, app listening, and a graceful shutdown that
+// drains (readiness 503 and `Connection: close` while still serving), stops
+// accepting, lets in-flight requests finish, then closes Redis and the pool.
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { createApp } from './app';
 import { startDatabase, stopDatabase } from './bootstrap';
 import { demoAdminAllowed, seedDemoData } from './cli/seed';
 import { assertServingConfig, config } from './config';
 import { exitAfterLogs, logger } from './lib/logger';
 import { closeRedis } from './lib/redis';
+import { startDraining } from './modules/health/health.router';
 
 const SHUTDOWN_GRACE_MS = 10_000;
 
@@ -16,6 +18,7 @@ async function main(): Promise<void> {
   if (database.embedded) await seedDemoData();
 
   const server = createApp().listen(config.port, config.host);
+  const drain = drainer(server);
   await new Promise<void>((resolve, reject) => server.once('listening', resolve).once('error', reject));
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
@@ -30,7 +33,8 @@ async function main(): Promise<void> {
   const shutdown = async (signal: string) => {
     if (stopping) return;
     stopping = true;
-    logger.info({ signal }, 'shutting down');
+    logger.info({ signal, drainMs: config.shutdownDrainMs }, 'shutting down');
+    await drain(config.shutdownDrainMs);
     await closeServer(server);
     await closeRedis();
     await stopDatabase(database);
@@ -39,6 +43,34 @@ async function main(): Promise<void> {
   };
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
   process.on('SIGINT', () => void shutdown('SIGINT'));
+}
+
+/**
+ * Returns what starts the drain: /ready turns 503 and every response from then
+ * on, including those of requests already in flight, carries `Connection:
+ * close`, so a load balancer stops reusing its keep-alive connections to this
+ * process while requests it already sent still get their answers. Listening
+ * goes on for `ms`, so no request meets a connection closed under it.
+ */
+function drainer(server: Server): (ms: number) => Promise<void> {
+  let draining = false;
+  const open = new Set<ServerResponse>();
+  const closeAfter = (res: ServerResponse) => {
+    if (!res.headersSent) res.setHeader('Connection', 'close');
+  };
+  // Before the app's own listener, so even a synchronous answer carries the header.
+  server.prependListener('request', (_req: IncomingMessage, res: ServerResponse) => {
+    if (draining) return closeAfter(res);
+    open.add(res);
+    res.once('close', () => open.delete(res));
+  });
+  return async (ms) => {
+    draining = true;
+    startDraining();
+    for (const res of open) closeAfter(res);
+    open.clear();
+    if (ms > 0) await new Promise((resolve) => setTimeout(resolve, ms));
+  };
 }
 
 function closeServer(server: Server): Promise<void> {

@@ -21,6 +21,11 @@ const envSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(8000),
   PUBLIC_URL: optionalString.pipe(z.url().optional()),
   TRUST_PROXY: z.coerce.number().int().min(0).default(0),
+  // After SIGTERM: how long the server keeps serving (readiness 503, every
+  // response `Connection: close`) before it stops listening, so the load
+  // balancer's keep-alive connections to it are gone first. Unset: 5 s in
+  // production, 0 elsewhere (Ctrl-C and test servers stop at once).
+  SHUTDOWN_DRAIN_SECONDS: optionalString.transform((v) => (v === undefined ? v : Number(v))).pipe(z.number().min(0).max(300).optional()),
 
   DATABASE_URL: optionalString.pipe(z.url().optional()),
   DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(100).default(10),
@@ -96,6 +101,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env) {
     port: env.PORT,
     publicUrl: env.PUBLIC_URL?.replace(/\/+$/, ''),
     trustProxy: env.TRUST_PROXY,
+    shutdownDrainMs: Math.round((env.SHUTDOWN_DRAIN_SECONDS ?? (env.NODE_ENV === 'production' ? 5 : 0)) * 1000),
     database: Object.freeze({
       url: env.DATABASE_URL,
       poolSize: env.DATABASE_POOL_SIZE,

@@ -3,6 +3,14 @@ import type { Api } from '../../http/api';
 import { HttpError } from '../../http/errors';
 import { db } from '../../lib/db';
 
+// Set once, when the server starts draining on SIGTERM: from then on /ready
+// answers 503 so a load balancer that checks it sends this process nothing new.
+let draining = false;
+
+export function startDraining(): void {
+  draining = true;
+}
+
 const status = z.strictObject({ status: z.string() }).meta({ id: 'ServiceStatus', example: { status: 'ok' } });
 
 export function registerHealthRoutes(api: Api): void {
@@ -16,10 +24,13 @@ export function registerHealthRoutes(api: Api): void {
 
   api.route(
     {
-      method: 'get', path: '/ready', tag: 'service', summary: 'Readiness: the database answers',
-      responses: { 200: { description: 'Ready', schema: status }, 503: { description: 'The database does not answer' } },
+      method: 'get', path: '/ready', tag: 'service', summary: 'Readiness: the database answers and the server is not shutting down',
+      responses: { 200: { description: 'Ready', schema: status }, 503: { description: 'The database does not answer, or the server is shutting down' } },
     },
     async () => {
+      if (draining) {
+        throw new HttpError(503, 'The server is shutting down.', { code: 'shutting_down' }, { 'Retry-After': '5' });
+      }
       try {
         await db().$queryRaw`SELECT 1`;
       } catch {
