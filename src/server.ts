@@ -8,6 +8,7 @@ import { demoAdminAllowed, seedDemoData } from './cli/seed';
 import { assertServingConfig, config } from './config';
 import { exitAfterLogs, logger } from './lib/logger';
 import { closeRedis } from './lib/redis';
+import { startOrderExpiry } from './modules/orders/order-expiry';
 import { startDraining } from './modules/health/health.router';
 
 const SHUTDOWN_GRACE_MS = 10_000;
@@ -24,6 +25,7 @@ async function main(): Promise<void> {
   const port = typeof address === 'object' && address ? address.port : config.port;
   const base = config.publicUrl ?? `http://localhost:${port}`;
   logger.info(`Shop API listening on ${base} (docs: ${base}/docs)`);
+  const expiry = startOrderExpiry({ ttlSeconds: config.orders.pendingTtlSeconds, intervalMs: config.orders.expirySweepSeconds * 1000 });
   if (database.embedded && demoAdminAllowed()) {
     const { username, password } = config.demoAdmin;
     logger.info(`Demo admin: username "${username}", password "${password}"`);
@@ -37,6 +39,7 @@ async function main(): Promise<void> {
     await drain(config.shutdownDrainMs);
     await closeServer(server);
     await closeRedis();
+    await expiry.stop();
     await stopDatabase(database);
     logger.info('stopped');
     exitAfterLogs(0);

@@ -63,6 +63,13 @@ const envSchema = z.object({
   UPLOAD_DIR: z.string().default('uploads'),
   MAX_UPLOAD_BYTES: z.coerce.number().int().min(1).default(5 * 1024 * 1024),
 
+  // Unpaid orders give their stock back: a pending order older than the TTL
+  // is cancelled by a sweep every ORDER_EXPIRY_SWEEP_SECONDS (TTL 0: never).
+  // One account holds at most MAX_PENDING_ORDERS_PER_USER pending orders.
+  PENDING_ORDER_TTL_SECONDS: z.coerce.number().int().min(0).default(1800),
+  ORDER_EXPIRY_SWEEP_SECONDS: z.coerce.number().int().min(1).default(60),
+  MAX_PENDING_ORDERS_PER_USER: z.coerce.number().int().min(1).default(10),
+
   DEMO_ADMIN_USERNAME: z.string().default('admin'),
   DEMO_ADMIN_EMAIL: z.email().default('admin@shop.local'),
   DEMO_ADMIN_PASSWORD: z.string().min(8).default('shop-admin-demo'),
@@ -129,6 +136,11 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env) {
     logLevel: env.LOG_LEVEL,
     corsOrigins: env.CORS_ORIGINS.split(',').map((o) => o.trim()).filter(Boolean),
     uploads: Object.freeze({ dir: env.UPLOAD_DIR, maxBytes: env.MAX_UPLOAD_BYTES }),
+    orders: Object.freeze({
+      pendingTtlSeconds: env.PENDING_ORDER_TTL_SECONDS,
+      expirySweepSeconds: env.ORDER_EXPIRY_SWEEP_SECONDS,
+      maxPendingPerUser: env.MAX_PENDING_ORDERS_PER_USER,
+    }),
     demoAdmin: Object.freeze({
       username: env.DEMO_ADMIN_USERNAME,
       email: env.DEMO_ADMIN_EMAIL,

@@ -51,3 +51,10 @@ export const illegalStatusChangeProblem = problemSchema
     allowed: z.array(z.string()),
   })
   .meta({ id: 'IllegalStatusChangeProblem', description: 'The order\'s current status and the changes allowed to you' });
+
+export const pendingOrderLimitProblem = problemSchema
+  .extend({
+    code: z.literal('pending_order_limit'),
+    max_pending_orders: z.number().int(),
+  })
+  .meta({ id: 'PendingOrderLimitProblem', description: 'The account already holds the most pending (unpaid) orders allowed' });

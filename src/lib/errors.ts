@@ -65,6 +65,17 @@ export class InsufficientStockError extends ConflictError {
   }
 }
 
+/** One account holding too many unpaid orders (they hold stock) may not place another until one is paid, cancelled or expired. */
+export class PendingOrderLimitError extends ConflictError {
+  override readonly code = 'pending_order_limit';
+  constructor(limit: number) {
+    super(
+      `You already have ${limit} pending orders, the most allowed; pay or cancel one before placing another.`,
+      { max_pending_orders: limit },
+    );
+  }
+}
+
 /** The client edited a version of the resource that is no longer current (If-Match). */
 export class StaleVersionError extends DomainError {
   readonly code = 'stale_version';

@@ -183,6 +183,16 @@ describe('invariants that only the SQL migration holds', () => {
     expect(await db().product.count()).toBe(1);
   });
 
+  it('refuses a cancel reason on an order that is not cancelled, and takes one on a cancelled order', async () => {
+    const insertOrder = `INSERT INTO orders (status, cancel_reason, total, updated_at) VALUES ($1, $2, 10, now())`;
+
+    const error = await sqlError(insertOrder, ['pending', 'expired']);
+    await pg.query(insertOrder, ['cancelled', 'expired']);
+
+    expect(error).toMatchObject({ code: '23514', constraint: 'orders_cancel_reason_only_when_cancelled' });
+    expect(await db().order.count()).toBe(1);
+  });
+
   it('refuses a second user whose email differs only in case', async () => {
     await pg.query(insertUser, ['alice', 'Alice@Example.com']);
 

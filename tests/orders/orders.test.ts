@@ -200,6 +200,18 @@ describe('the status machine', () => {
     expect(stored.status).toBe('pending');
   });
 
+  it('says who cancelled: the customer or staff, and null while not cancelled', async () => {
+    const admin = await signedIn({ isStaff: true });
+    const customer = await signedIn();
+    const mine = await orderOf(customer.auth);
+    const theirs = await orderOf(customer.auth);
+    expect(mine.order).toMatchObject({ status: 'pending', cancel_reason: null });
+
+    expect((await patchStatus(customer.auth, mine.order.id, 'cancelled').expect(200)).body.cancel_reason).toBe('customer');
+    await api().delete(`/api/orders/${theirs.order.id}/`).set(admin.auth).expect(204);
+    expect((await api().get(`/api/orders/${theirs.order.id}/`).set(customer.auth).expect(200)).body.cancel_reason).toBe('staff');
+  });
+
   it('of concurrent cancels exactly one applies, and the stock comes back once', async () => {
     const admin = await signedIn({ isStaff: true });
     const customer = await signedIn();

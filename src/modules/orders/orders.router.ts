@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { Api, Reply } from '../../http/api';
-import { illegalStatusChangeProblem, insufficientStockProblem, problemSchema } from '../../http/problem';
+import { illegalStatusChangeProblem, insufficientStockProblem, pendingOrderLimitProblem, problemSchema } from '../../http/problem';
 import { pageQuery, pageRequest, paginate } from '../../http/pagination';
 import { idParams } from '../../http/params';
 import { checkout, createOrder, type PlacedOrder } from '../checkout/checkout.service';
@@ -18,8 +18,9 @@ const auth = 'user' as const;
 const placedResponses = {
   201: { description: 'The order (the same one again for a retried Idempotency-Key)', schema: orderSchema },
   409: {
-    description: 'Not enough stock (each short product with what is available), or the same Idempotency-Key is still in progress',
-    schema: z.union([insufficientStockProblem, problemSchema]),
+    description:
+      'Not enough stock (each short product with what is available), too many pending orders (`pending_order_limit`, with the most allowed), or the same Idempotency-Key is still in progress',
+    schema: z.union([insufficientStockProblem, pendingOrderLimitProblem, problemSchema]),
   },
   503: { description: 'The database is busy; retry' },
   422: { description: 'The Idempotency-Key was used with a different request' },
@@ -54,7 +55,7 @@ export function registerOrderRoutes(api: Api): void {
         description: 'One transaction: stock checked and decremented, lines written with price snapshots.',
         body: createOrderBody, bodyLimit: '64kb', headers: idempotencyHeaders, responses: placedResponses,
       },
-      async ({ user, body, headers }) => placed(await createOrder(user.id, body, keyOf(headers))),
+      async ({ user, body, headers }) => placed(await createOrder(user, body, keyOf(headers))),
     );
   }
 
@@ -73,7 +74,7 @@ export function registerOrderRoutes(api: Api): void {
       description: 'Empties the cart in the same transaction. An empty cart is a 400.',
       headers: idempotencyHeaders, responses: placedResponses,
     },
-    async ({ user, headers }) => placed(await checkout(user.id, keyOf(headers))),
+    async ({ user, headers }) => placed(await checkout(user, keyOf(headers))),
   );
 
   api.route(
