@@ -118,7 +118,8 @@ export function changeOrderStatus(viewer: AuthUser, id: number, target: OrderSta
  * sweep, on the caller's transaction. The UPDATE moves only orders still in
  * `from` (of two racing changes the second finds nothing to change), and only
  * the orders it moved get their stock back, so stock returns once. Answers the
- * ids it cancelled. Two statements plus two for the restock, whatever the count.
+ * ids it cancelled: one UPDATE ... RETURNING, plus the restock's two statements
+ * when it cancelled any, however many orders it is given.
  */
 export async function cancelOrders(tx: Db, ids: number[], from: OrderStatus, reason: CancelReason): Promise<number[]> {
   const cancelled = await tx.order.updateManyAndReturn({
