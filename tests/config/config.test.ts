@@ -1,3 +1,6 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import dotenv from 'dotenv';
 import { assertServingConfig, loadConfig } from '../../src/config';
 
 const PRODUCTION = { NODE_ENV: 'production', DATABASE_URL: 'postgresql://shop@db.internal:5432/shop' };
@@ -58,5 +61,10 @@ describe('configuration', () => {
     const config = loadConfig({ JWT_SECRET: 'x'.repeat(40), CORS_ORIGINS: 'http://a.test, https://b.test', MIGRATE_ON_START: 'false' });
     expect(config.corsOrigins).toEqual(['http://a.test', 'https://b.test']);
     expect(config.database.migrateOnStart).toBe(false);
+  });
+
+  it('accepts .env.example as it is, so copying it to .env is a working start', () => {
+    const example = dotenv.parse(readFileSync(path.resolve(__dirname, '../../.env.example')));
+    expect(() => loadConfig({ ...example, JWT_SECRET: 'x'.repeat(40) })).not.toThrow();
   });
 });
