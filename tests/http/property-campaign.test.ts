@@ -42,7 +42,9 @@ afterAll(() => new Promise((resolve) => server.close(resolve)));
 async function fixture(): Promise<Record<Role, string | undefined>> {
   const staff = await buildUser({ isStaff: true });
   const shopper = await buildUser();
-  for (let i = 0; i < 4; i += 1) await buildUser();
+  // The document's login example, so valid logins get past the credentials check too.
+  await buildUser({ username: 'alice', email: 'alice@example.com', password: 'correct-horse-battery' });
+  for (let i = 0; i < 3; i += 1) await buildUser();
   const products = [];
   for (let i = 0; i < 6; i += 1) products.push(await buildProduct({ stock: i === 5 ? 0 : 50 }));
   for (const [i, product] of products.slice(0, 5).entries()) {
