@@ -23,8 +23,8 @@ export async function openSession(user: TokenUser): Promise<{ token: string; exp
   return { token, expiresAt };
 }
 
-export async function findSession(token: string | undefined): Promise<StaffSession | null> {
-  if (!token || token.length > 100) return null;
+export async function findSession(token: unknown): Promise<StaffSession | null> {
+  if (typeof token !== 'string' || !token || token.length > 100) return null;
   const [row] = await db().$queryRaw<{ id: number; user_id: number; username: string }[]>`
     SELECT s.id, u.id AS user_id, u.username FROM admin_sessions s JOIN users u ON u.id = s.user_id
     WHERE s.token_hash = ${tokenDigest(token)} AND s.expires_at > now()
@@ -32,6 +32,6 @@ export async function findSession(token: string | undefined): Promise<StaffSessi
   return row ? { id: row.id, user: { id: row.user_id, username: row.username } } : null;
 }
 
-export async function closeSession(token: string | undefined): Promise<void> {
-  if (token) await db().adminSession.deleteMany({ where: { tokenHash: tokenDigest(token) } });
+export async function closeSession(token: unknown): Promise<void> {
+  if (typeof token === 'string' && token) await db().adminSession.deleteMany({ where: { tokenHash: tokenDigest(token) } });
 }

@@ -32,6 +32,25 @@ const loadStaff: RequestHandler = async (req, res, next) => {
   next();
 };
 
+/**
+ * cookie-parser turns a value starting with `j:` into parsed JSON (an object,
+ * a number...). The admin's cookies are only ever plain strings, so anything
+ * else is dropped here, as if it had not been sent.
+ */
+const plainCookies: RequestHandler = (req, _res, next) => {
+  for (const [name, value] of Object.entries(req.cookies ?? {})) if (typeof value !== 'string') delete req.cookies[name];
+  next();
+};
+
+/** The form's single optional image. A body that is not well-formed multipart is the client's error (400), never a 500. */
+const upload = multer({ storage: multer.memoryStorage(), limits: { fileSize: config.uploads.maxBytes, files: 1, fields: 30, fieldSize: 64 * 1024 } }).single('image');
+const readMultipart: RequestHandler = (req, res, next) => {
+  upload(req, res, (error?: unknown) => {
+    if (!error || error instanceof multer.MulterError) return next(error);
+    next(Object.assign(new Error('The form could not be read.'), { status: 400, cause: error }));
+  });
+};
+
 const requireStaff: RequestHandler = (req, res, next) => {
   if (res.locals.staff) return next();
   if (req.method === 'GET') return res.redirect(303, `/admin/login?next=${encodeURIComponent(req.originalUrl)}`);
@@ -49,7 +68,7 @@ export interface AdminSections {
 export function adminRouter(throttles: AuthThrottles, sections: AdminSections = {}): Router {
   const router = Router();
   router.use('/static', express.static(path.join(__dirname, 'static'), { index: false, maxAge: '1h', fallthrough: false }));
-  router.use(cookieParser(), loadStaff, (_req, res, next) => {
+  router.use(cookieParser(), plainCookies, loadStaff, (_req, res, next) => {
     // Admin pages are personal and change with every action: never cached.
     res.setHeader('Cache-Control', 'no-store');
     next();
@@ -86,7 +105,7 @@ export function adminRouter(throttles: AuthThrottles, sections: AdminSections = 
   router.use(requireStaff);
   // Forms may carry one image; parsed only for staff, before the CSRF check reads the token.
   router.use(
-    multer({ storage: multer.memoryStorage(), limits: { fileSize: config.uploads.maxBytes, files: 1, fields: 30, fieldSize: 64 * 1024 } }).single('image'),
+    readMultipart,
     express.urlencoded({ extended: false, limit: '64kb', parameterLimit: 100 }),
     csrfProtection,
     csrfToken,
@@ -124,6 +143,7 @@ const adminErrors: ErrorRequestHandler = (error, req, res, next) => {
     return render(res, 'error', { title: 'Bad request', message }, error.code === 'LIMIT_FILE_SIZE' ? 413 : 400);
   }
   const status = Number(error?.status ?? error?.statusCode);
+  if (status === 404) return render(res, 'error', { title: 'Not found', message: 'There is no such page in the admin site.' }, 404);
   if (status >= 400 && status < 500) return render(res, 'error', { title: 'Bad request', message: 'The request could not be read.' }, status);
   req.log?.error({ err: error }, 'admin error');
   render(res, 'error', { title: 'Server error', message: 'Something went wrong; it has been logged.' }, 500);
