@@ -3,17 +3,11 @@
 // owner's cart lock, and logged.
 import { Router } from 'express';
 import { listCartItems, staffRemoveCartLine } from '../modules/cart/cart.service';
-import { adminActor, pathId, textField } from './form-input';
+import { adminActor, idFilter, pathId, textField } from './form-input';
 import { noticeOf, pageNumber, pageRequestOf, pagerOf } from './list-page';
 import { queryString, render } from './render';
 
 const NOTICES = { removed: 'The cart line was removed.' };
-
-/** `?user=` is an id; anything else in it names no user, so the list is empty rather than unfiltered. */
-function userIdFilter(raw: string): number | undefined {
-  if (!raw) return undefined;
-  return /^\d{1,10}$/.test(raw) && Number(raw) <= 2_147_483_647 ? Number(raw) : 0;
-}
 
 export function cartItemsSection(): Router {
   const router = Router();
@@ -22,7 +16,7 @@ export function cartItemsSection(): Router {
     const user = textField(req.query.user).trim();
     const username = textField(req.query.username).trim().slice(0, 150);
     const page = pageNumber(req.query.page);
-    const { count, results } = await listCartItems({ userId: userIdFilter(user), username: username || undefined }, pageRequestOf(page));
+    const { count, results } = await listCartItems({ userId: idFilter(user), username: username || undefined }, pageRequestOf(page));
     render(res, 'cart-items/list', {
       title: 'Cart items',
       user,

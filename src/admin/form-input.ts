@@ -21,6 +21,17 @@ export function pathId(req: Request, message = 'Not found.'): number {
   return parsed.data.id;
 }
 
+/**
+ * A list's `?user=` filter, the same in every section: empty means no filter;
+ * anything that is not an id names no one (0 matches nothing), so the list
+ * comes out empty rather than silently unfiltered.
+ */
+export function idFilter(raw: string): number | undefined {
+  if (!raw) return undefined;
+  const parsed = idParams.safeParse({ id: raw });
+  return parsed.success ? parsed.data.id : 0;
+}
+
 export type FormResult<T> = { ok: true; value: T } | { ok: false; errors: FieldErrors };
 
 export function parseForm<S extends z.ZodType>(schema: S, input: unknown): FormResult<z.output<S>> {

@@ -9,7 +9,7 @@ import { ORDER_STATUSES, type OrderStatus } from '../modules/orders/orders.schem
 import { allowedTransitions, changeOrderStatus, getOrder, listOrders } from '../modules/orders/orders.service';
 import { getUser } from '../modules/users/users.service';
 import { staffViewer } from './admin.router';
-import { adminActor, pathId, textField } from './form-input';
+import { adminActor, idFilter, pathId, textField } from './form-input';
 import { noticeOf, pageNumber, pageRequestOf, pagerOf } from './list-page';
 import { queryString, render } from './render';
 
@@ -30,9 +30,8 @@ export function ordersSection(): Router {
   router.get('/', async (req, res) => {
     const status = textField(req.query.status);
     const user = textField(req.query.user).trim();
-    const userId = /^\d{1,10}$/.test(user) && Number(user) <= 2_147_483_647 ? Number(user) : undefined;
     const page = pageNumber(req.query.page);
-    const filter = { status: isStatus(status) ? status : undefined, user: userId };
+    const filter = { status: isStatus(status) ? status : undefined, user: idFilter(user) };
     const { count, results } = await listOrders(staffViewer(res.locals.staff), filter, pageRequestOf(page));
     render(res, 'orders/list', { title: 'Orders', statuses: ORDER_STATUSES, status: filter.status ?? '', user, orders: results, pager: pagerOf(page, count), queryString });
   });

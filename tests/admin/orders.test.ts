@@ -37,6 +37,16 @@ describe('admin orders', () => {
     expect(mine).not.toContain(`Order #${first.order.id}<`);
   });
 
+  it('reads a customer filter that is not an id as naming no one: an empty list, never every order', async () => {
+    const { order } = await anOrder();
+    const agent = await adminAgent(await buildUser({ isStaff: true }));
+    for (const user of ['not-an-id', '99999999999', '0', '-1', '1.0']) {
+      const res = await agent.get(`/admin/orders/?user=${user}`).expect(200);
+      expect(res.text).not.toContain(`Order #${order.id}<`);
+      expect(res.text).toContain('No orders for this filter.');
+    }
+  });
+
   it('shows the lines with the name and price as bought, and the customer', async () => {
     const { order, product, customer } = await anOrder();
     await db().product.update({ where: { id: product.id }, data: { name: 'Renamed Teapot', price: '99.00' } });
