@@ -88,6 +88,8 @@ export function adminRouter(throttles: AuthThrottles, sections: AdminSections = 
       await throttles.perIp.spend(ipKeyGenerator(req.ip ?? 'unknown'));
       const user = await throttles.loginFailures.attempt(username.toLowerCase(), () => authenticateCredentials(username, password));
       if (!user.isStaff) return fail(STAFF_ONLY, 401);
+      // A login replaces the session it was made in (a form left open from another account): the old one ends.
+      await closeSession(req.cookies?.[SESSION_COOKIE]);
       const session = await openSession(user);
       res.cookie(SESSION_COOKIE, session.token, { httpOnly: true, sameSite: 'strict', secure, path: '/admin', maxAge: SESSION_HOURS * 3_600_000 });
       res.redirect(303, next);

@@ -71,6 +71,19 @@ describe('admin sessions end', () => {
     for (const agent of agents) await agent.get('/admin/').expect(303);
   });
 
+  it('when someone logs in again from the same browser: the session it was made in ends', async () => {
+    const first = await buildUser({ isStaff: true });
+    const second = await buildUser({ isStaff: true });
+    const agent = await adminAgent(first);
+    const oldSession = (await db().adminSession.findFirstOrThrow({ where: { userId: first.id } })).id;
+    // A login form left open in another tab, posted while the first session is still live.
+    const token = csrfFrom((await agent.get('/admin/').expect(200)).text);
+    await agent.post('/admin/login').type('form').send({ username: second.username, password: second.password, _csrf: token }).expect(303);
+    expect(await db().adminSession.findUnique({ where: { id: oldSession } })).toBeNull();
+    expect(await db().adminSession.count({ where: { userId: second.id } })).toBe(1);
+    expect((await agent.get('/admin/').expect(200)).text).toContain(second.username);
+  });
+
   it('refuses a POST without the CSRF token even with a valid session', async () => {
     const staff = await buildUser({ isStaff: true });
     const agent = await adminAgent(staff);
