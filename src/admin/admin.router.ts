@@ -22,8 +22,13 @@ import { salesChartSvg } from './sales-chart';
 const STAFF_ONLY = 'Please enter the correct username and password for a staff account. Note that both fields may be case-sensitive.';
 const secure = config.nodeEnv === 'production';
 
-/** Where to go after login: only a path inside the admin site, never another origin. */
-const safeNext = (next: unknown) => (typeof next === 'string' && /^\/admin\/[\w\-/?=&.%]*$/.test(next) && !next.startsWith('//') ? next : '/admin/');
+/**
+ * Where to go after login: only a path inside the admin site, never another
+ * origin (it starts with `/admin/`, so it is never `//host` or a scheme, and
+ * holds no backslash, space or control character). The URL's other characters
+ * (`+` in a search, `:` `@` `,` ...) are kept, so a bookmarked list still opens.
+ */
+const safeNext = (next: unknown) => (typeof next === 'string' && /^\/admin\/[\w\-/?=&.%+,;:@!*()~'$]*$/.test(next) ? next : '/admin/');
 
 const loadStaff: RequestHandler = async (req, res, next) => {
   const session = await findSession(req.cookies?.[SESSION_COOKIE]);

@@ -43,6 +43,29 @@ describe('admin login', () => {
     expect(await db().adminSession.count()).toBe(0);
   });
 
+  it('after login, goes back to the admin page asked for, search and all', async () => {
+    const staff = await buildUser({ isStaff: true });
+    const agent = request.agent(app);
+    const wanted = '/admin/products/?search=tea+pot&ordering=-price';
+    const bounce = await agent.get(wanted).expect(303);
+    const loginPage = await agent.get(bounce.headers.location!).expect(200);
+    const next = /name="next" value="([^"]*)"/.exec(loginPage.text)![1]!.replace(/&amp;/g, '&');
+    expect(next).toBe(wanted);
+    const res = await agent.post('/admin/login').type('form').send({ username: staff.username, password: staff.password, next, _csrf: csrfFrom(loginPage.text) }).expect(303);
+    expect(res.headers.location).toBe(wanted);
+  });
+
+  it.each(['//evil.example/', '/\\evil.example/', '/admin/\\evil.example', 'https://evil.example/admin/', '/admin/ x', '/admin/\r\nSet-Cookie: a=b', 'javascript:alert(1)//admin/'])(
+    'never redirects outside the admin site after login (next=%j)',
+    async (next) => {
+      const staff = await buildUser({ isStaff: true });
+      const agent = request.agent(app);
+      const token = csrfFrom((await agent.get('/admin/login').expect(200)).text);
+      const res = await agent.post('/admin/login').type('form').send({ username: staff.username, password: staff.password, next, _csrf: token }).expect(303);
+      expect(res.headers.location).toBe('/admin/');
+    },
+  );
+
   it('never redirects to another site after login', async () => {
     const staff = await buildUser({ isStaff: true });
     const agent = request.agent(app);
