@@ -114,6 +114,20 @@ describe('failed logins per account', () => {
     expect((await loginAs(app, bystander.username, bystander.password, '203.0.113.1')).status).toBe(200);
   });
 
+  it('is one budget per account, whether it is named by username, by email, or by an email spelt in letters only the database folds', async () => {
+    const app = appWith({ auth: { loginFailuresPerAccount: 3 } });
+    const victim = await buildUser({ email: `${(await buildUser()).username}-victim@example.com` });
+    for (let i = 1; i <= 3; i += 1) expect((await loginAs(app, victim.username, `wrong-guess-${i}`)).status).toBe(401);
+
+    const compare = jest.spyOn(bcrypt, 'compare');
+    expectThrottled(await loginAs(app, victim.email, victim.password));
+    expectThrottled(await loginAs(app, victim.email.toUpperCase(), victim.password));
+    // PostgreSQL lowers U+0130 to a plain "i", so this still names the victim's
+    // email, though JavaScript lowers it to something else.
+    expectThrottled(await loginAs(app, victim.email.replace('i', '\u0130'), victim.password));
+    expect(compare).not.toHaveBeenCalled();
+  });
+
   it('gives the account its whole budget back after a successful login', async () => {
     const app = appWith({ auth: { loginFailuresPerAccount: 3 } });
     const user = await buildUser();

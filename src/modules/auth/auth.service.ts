@@ -2,19 +2,30 @@ import { db } from '../../lib/db';
 import { AuthenticationError } from '../../lib/errors';
 import type { Throttle } from '../../lib/throttle';
 import { INVALID_TOKEN_MESSAGE, verifyToken } from '../../lib/tokens';
-import { authenticateCredentials, findActiveUser } from '../users/users.service';
+import { authenticateCredentials, findActiveUser, loginBudgetKeys, type TokenUser } from '../users/users.service';
 import { endSession, isRefreshTokenLive, issueTokenPair, revokeFamily, spendRefreshToken, type TokenPair } from './refresh-tokens';
 import { findSessionUser } from './session-user';
 
 const invalidToken = () => new AuthenticationError(INVALID_TOKEN_MESSAGE, 'token_not_valid');
 
 /**
- * `failures` budgets failed logins per account name, whichever IPs they come
- * from; once spent, the answer is "throttled" before bcrypt runs.
+ * `failures` budgets failed logins per account, whichever IPs they come from
+ * and whichever of its names (username or email, in any spelling the database
+ * matches) they use; once spent, the answer is "throttled" before bcrypt runs.
+ * A name that could log into two accounts spends both budgets.
  */
 export async function login(username: string, password: string, failures: Throttle): Promise<TokenPair> {
-  const user = await failures.attempt(username.toLowerCase(), () => authenticateCredentials(username, password));
-  return issueTokenPair(user);
+  return issueTokenPair(await checkCredentialsWithinBudget(username, password, failures));
+}
+
+/** authenticateCredentials within the per-account budgets of failed logins (the API's and the admin site's login). */
+export async function checkCredentialsWithinBudget(login: string, password: string, failures: Throttle): Promise<TokenUser> {
+  const keys = failures.enabled ? await loginBudgetKeys(login) : [];
+  const check = keys.reduceRight<() => Promise<TokenUser>>(
+    (inner, key) => () => failures.attempt(key, inner),
+    () => authenticateCredentials(login, password),
+  );
+  return check();
 }
 
 /** Rotation: the presented token dies and a new pair from the same login is issued. */

@@ -85,6 +85,19 @@ export async function findActiveUser(id: number, client: Db = db()): Promise<Tok
  * look-alike account cannot lock the real owner out. Unknown users cost a
  * bcrypt comparison too, so timing does not tell which accounts exist.
  */
+/**
+ * Whose failed-login budgets a login name spends: every account it could log
+ * into, by the same match authenticateCredentials makes (so "alice",
+ * "alice@example.com", "ALICE@EXAMPLE.COM" and spellings only PostgreSQL's
+ * lower() folds share one budget), and the name itself in lower case (so a
+ * name that matches no account is budgeted too, and "ALICE" waits with "alice").
+ */
+export async function loginBudgetKeys(login: string, client: Db = db()): Promise<string[]> {
+  const accounts = await client.$queryRaw<{ id: number }[]>`
+    SELECT id FROM users WHERE username = ${login} OR lower(email) = lower(${login}) ORDER BY id LIMIT 2`;
+  return [...accounts.map((account) => `user:${account.id}`), `name:${login.toLowerCase()}`];
+}
+
 export async function authenticateCredentials(login: string, password: string, client: Db = db()): Promise<TokenUser> {
   const candidates = await client.$queryRaw<
     { id: number; username: string; is_staff: boolean; is_active: boolean; password_hash: string; token_version: number }[]
