@@ -3,6 +3,7 @@
 // accepting, lets in-flight requests finish, then closes Redis and the pool.
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { createApp } from './app';
+import { answerClientErrorsWithProblems } from './http/client-errors';
 import { startDatabase, stopDatabase } from './bootstrap';
 import { demoAdminAllowed, seedDemoData } from './cli/seed';
 import { assertServingConfig, config } from './config';
@@ -19,6 +20,7 @@ async function main(): Promise<void> {
   if (database.embedded) await seedDemoData();
 
   const server = createApp().listen(config.port, config.host);
+  answerClientErrorsWithProblems(server);
   const drain = drainer(server);
   await new Promise<void>((resolve, reject) => server.once('listening', resolve).once('error', reject));
   const address = server.address();
