@@ -11,9 +11,9 @@ import { config } from '../config';
 import { AuthenticationError, NotFoundError, ServerBusyError, ThrottledError } from '../lib/errors';
 import type { AuthThrottles } from '../lib/throttle';
 import { recentChanges } from '../modules/audit/audit.service';
+import { checkCredentialsWithinBudget } from '../modules/auth/auth.service';
 import { listOrders } from '../modules/orders/orders.service';
 import { dashboardCounts, LOW_STOCK, salesPerDay } from '../modules/reports/reports.service';
-import { authenticateCredentials } from '../modules/users/users.service';
 import { closeSession, findSession, openSession, SESSION_COOKIE, SESSION_HOURS } from './admin-session';
 import { csrfProtection, csrfToken } from './csrf';
 import { render } from './render';
@@ -91,7 +91,7 @@ export function adminRouter(throttles: AuthThrottles, sections: AdminSections = 
     if (!username || !password) return fail('Enter a username and a password.', 400);
     try {
       await throttles.perIp.spend(ipKeyGenerator(req.ip ?? 'unknown'));
-      const user = await throttles.loginFailures.attempt(username.toLowerCase(), () => authenticateCredentials(username, password));
+      const user = await checkCredentialsWithinBudget(username, password, throttles.loginFailures);
       if (!user.isStaff) return fail(STAFF_ONLY, 401);
       // A login replaces the session it was made in (a form left open from another account): the old one ends.
       await closeSession(req.cookies?.[SESSION_COOKIE]);

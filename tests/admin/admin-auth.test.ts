@@ -1,5 +1,6 @@
 // Who gets into the admin site, and how sessions end.
 import request from 'supertest';
+import { createApp } from '../../src/app';
 import { db } from '../../src/lib/db';
 import { api, app, buildUser, signedIn } from '../support/api';
 import { adminAgent, csrfFrom, submit } from '../support/admin';
@@ -72,6 +73,22 @@ describe('admin login', () => {
     const token = csrfFrom((await agent.get('/admin/login?next=//evil.example/').expect(200)).text);
     const res = await agent.post('/admin/login').type('form').send({ username: staff.username, password: staff.password, next: 'https://evil.example/', _csrf: token }).expect(303);
     expect(res.headers.location).toBe('/admin/');
+  });
+});
+
+describe('admin login throttling', () => {
+  it("spends the API's per-account budget of failed logins, whichever name the account is given by", async () => {
+    // An app of its own: its throttles' memory must not outlive this test (ids restart in every test).
+    const throttled = createApp();
+    const staff = await buildUser({ isStaff: true });
+    for (let i = 0; i < 10; i += 1) {
+      await request(throttled).post('/api/token/').send({ username: i % 2 ? staff.username : staff.email.toUpperCase(), password: 'not-the-password' }).expect(401);
+    }
+    const agent = request.agent(throttled);
+    const res = await submit(agent, '/admin/login', '/admin/login', { username: staff.email, password: staff.password });
+    expect(res.status).toBe(429);
+    expect(res.text).toContain('Too many attempts');
+    expect(await db().adminSession.count()).toBe(0);
   });
 });
 
