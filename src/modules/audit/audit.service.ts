@@ -25,8 +25,13 @@ export interface Change {
   changes?: Record<string, [unknown, unknown]>;
 }
 
+/**
+ * Writes one entry, for changes made by staff (no actor: nothing to log). An
+ * update that changed no field is not a change, and leaves no entry.
+ */
 export async function recordChange(client: Db, actor: Actor | undefined, change: Change): Promise<void> {
   if (!actor) return;
+  if (change.action === 'update' && Object.keys(change.changes ?? {}).length === 0) return;
   await client.adminLogEntry.create({
     data: {
       actorId: actor.id,

@@ -52,13 +52,14 @@ export function createProduct(input: CreateProductInput, image: ImageChange, act
   );
 }
 
+/** A product before it existed, for the change log's "create" entry. */
+const NOTHING = { name: null, description: null, price: null, stock: null, image: null };
+
 /**
  * The fields the change log compares, as the API shows them: price as its
  * two-place string, the image by its stored file name (a change is noted,
  * never the bytes).
  */
-const NOTHING = { name: null, description: null, price: null, stock: null, image: null };
-
 function logged(product: { name: string; description: string; price: string | Prisma.Decimal; stock: number; image: string | null }) {
   return { name: product.name, description: product.description, price: formatMoney(product.price), stock: product.stock, image: product.image };
 }
@@ -86,7 +87,7 @@ export function updateProduct(id: number, input: UpdateProductInput, image: Imag
       const imageUpdate = image.kind === 'keep' ? {} : { image: newImage ?? null };
       const after = await tx.product.update({ where: { id }, data: { ...data, ...imageUpdate } });
       const changes = changedFields(logged(current), logged(after));
-      if (Object.keys(changes).length > 0) await recordChange(tx, actor, { action: 'update', objectType: 'product', objectId: id, objectRepr: after.name, changes });
+      await recordChange(tx, actor, { action: 'update', objectType: 'product', objectId: id, objectRepr: after.name, changes });
       return { before: image.kind === 'keep' ? null : current.image, after };
     }),
   );

@@ -183,10 +183,7 @@ export async function adminUpdateUser(id: number, input: AdminUpdateUserInput, a
       })
       .catch(rethrowDuplicate);
     if (input.is_active === false) await endAllSessions(id, tx);
-    const changes = changedFields(logged(before), logged(user));
-    if (Object.keys(changes).length > 0) {
-      await recordChange(tx, actor, { action: 'update', objectType: 'user', objectId: id, objectRepr: user.username, changes });
-    }
+    await recordChange(tx, actor, { action: 'update', objectType: 'user', objectId: id, objectRepr: user.username, changes: changedFields(logged(before), logged(user)) });
     return user;
   });
 }
