@@ -1,21 +1,14 @@
 // `npm run create-admin -- --username U --email E --password P`
 // Non-interactive; exits 1 with a clear message on bad input or an existing user.
 import { parseArgs } from 'node:util';
-import { z } from 'zod';
 import '../lib/zod-messages';
 import { zodFieldErrors } from '../http/zod-errors';
 import { ValidationError } from '../lib/errors';
-import { whenFieldsValid } from '../lib/zod-checks';
-import { emailField, passwordField, passwordTooSimilar, usernameField } from '../modules/users/users.schemas';
+import { registerBody } from '../modules/users/users.schemas';
 import { registerUser } from '../modules/users/users.service';
 
-const argsSchema = z
-  .strictObject({ username: usernameField, email: emailField, password: passwordField })
-  .refine((a) => !passwordTooSimilar(a.password, a.username, a.email), {
-    path: ['password'],
-    message: 'The password is too similar to the username or email.',
-    ...whenFieldsValid,
-  });
+// The same fields and rules as registration through the API.
+const argsSchema = registerBody;
 
 function fail(message: string): never {
   console.error(`create-admin: ${message}`);

@@ -43,13 +43,13 @@ export function passwordTooSimilar(password: string, ...attributes: (string | un
   return candidates.some((v) => v.length >= 3 && p.includes(v) && v.length * 2 >= p.length);
 }
 
-const SIMILAR = 'The password is too similar to the username or email.';
+export const PASSWORD_TOO_SIMILAR = 'The password is too similar to the username or email.';
 
 export const registerBody = z
   .strictObject({ username: usernameField, email: emailField, password: passwordField })
   .superRefine((value, ctx) => {
     if (passwordTooSimilar(value.password, value.username, value.email)) {
-      ctx.addIssue({ code: 'custom', path: ['password'], message: SIMILAR });
+      ctx.addIssue({ code: 'custom', path: ['password'], message: PASSWORD_TOO_SIMILAR });
     }
   }, whenFieldsValid)
   .meta({ id: 'RegisterRequest', example: { username: 'alice', email: 'alice@example.com', password: 'correct-horse-battery' } });

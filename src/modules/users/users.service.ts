@@ -4,7 +4,7 @@ import { hashPassword, verifyPassword } from '../../lib/password';
 import type { Throttle } from '../../lib/throttle';
 import { uniqueViolation } from '../../lib/unique-violation';
 import type { PageRequest } from '../../http/pagination';
-import { passwordTooSimilar, type AdminUpdateUserInput, type RegisterInput, type UpdateMeInput } from './users.schemas';
+import { PASSWORD_TOO_SIMILAR, passwordTooSimilar, type AdminUpdateUserInput, type RegisterInput, type UpdateMeInput } from './users.schemas';
 import { endAllSessions } from '../auth/refresh-tokens';
 import { changedFields, recordChange, type Actor } from '../audit/audit.service';
 
@@ -132,9 +132,7 @@ export async function updateMe(id: number, input: UpdateMeInput, passwordChecks:
     if (!(await passwordChecks.attempt(String(id), () => verifyPassword(input.current_password ?? '', current.passwordHash)))) {
       throw ValidationError.field('current_password', 'The current password is not correct.');
     }
-    if (passwordTooSimilar(input.password, current.username, input.email ?? current.email)) {
-      throw ValidationError.field('password', 'The password is too similar to the username or email.');
-    }
+    refuseSimilarPassword(input.password, current.username, input.email ?? current.email);
     verifiedHash = current.passwordHash;
     data.passwordHash = await hashPassword(input.password);
   }
@@ -195,9 +193,7 @@ export async function adminUpdateUser(id: number, input: AdminUpdateUserInput, a
  */
 export async function setUserPassword(id: number, password: string, actor?: Actor): Promise<void> {
   const target = await getUser(id);
-  if (passwordTooSimilar(password, target.username, target.email)) {
-    throw ValidationError.field('password', 'The password is too similar to the username or email.');
-  }
+  refuseSimilarPassword(password, target.username, target.email);
   const passwordHash = await hashPassword(password);
   await db().$transaction(async (tx) => {
     const { count } = await tx.user.updateMany({ where: { id }, data: { passwordHash } });
@@ -215,6 +211,11 @@ export async function deleteUser(id: number, actor?: Actor): Promise<void> {
     await tx.user.delete({ where: { id } });
     await recordChange(tx, actor, { action: 'delete', objectType: 'user', objectId: id, objectRepr: before.username });
   });
+}
+
+/** The similarity rule registration applies in its schema, for changes where the other fields come from the database. */
+function refuseSimilarPassword(password: string, username: string, email: string): void {
+  if (passwordTooSimilar(password, username, email)) throw ValidationError.field('password', PASSWORD_TOO_SIMILAR);
 }
 
 function rethrowDuplicate(error: unknown): never {
