@@ -28,16 +28,8 @@ export interface ProductJson {
  * two places of numeric(10,2) ("7.50") without a Decimal in between.
  */
 const PRODUCT_COLUMNS = Prisma.sql`id, name, description, price::text AS price, stock, image, created_at, updated_at`;
-interface ProductRow {
-  id: number;
-  name: string;
-  description: string;
-  price: string;
-  stock: number;
-  image: string | null;
-  created_at: Date;
-  updated_at: Date;
-}
+/** As the API answers it, but with the stored image name and the timestamps still Dates. */
+type ProductRow = Omit<ProductJson, 'created_at' | 'updated_at'> & { created_at: Date; updated_at: Date };
 
 function toProductJson(row: ProductRow, mediaBaseUrl: string): ProductJson {
   return {
