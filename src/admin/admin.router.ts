@@ -16,6 +16,7 @@ import { listOrders } from '../modules/orders/orders.service';
 import { dashboardCounts, LOW_STOCK, salesPerDay } from '../modules/reports/reports.service';
 import { closeSession, findSession, openSession, SESSION_COOKIE, SESSION_HOURS } from './admin-session';
 import { csrfProtection, csrfToken } from './csrf';
+import { databaseTrouble } from '../http/database-errors';
 import { render } from './render';
 import { salesChartSvg } from './sales-chart';
 
@@ -141,7 +142,7 @@ export function adminRouter(throttles: AuthThrottles, sections: AdminSections = 
   return router;
 }
 
-const adminErrors: ErrorRequestHandler = (error, req, res, next) => {
+export const adminErrors: ErrorRequestHandler = (error, req, res, next) => {
   if (res.headersSent) return next(error);
   if (error?.code === 'csrf_invalid') return render(res, 'error', { title: 'Forbidden', message: error.message }, 403);
   if (error instanceof NotFoundError) return render(res, 'error', { title: 'Not found', message: error.message }, 404);
@@ -152,6 +153,14 @@ const adminErrors: ErrorRequestHandler = (error, req, res, next) => {
   const status = Number(error?.status ?? error?.statusCode);
   if (status === 404) return render(res, 'error', { title: 'Not found', message: 'There is no such page in the admin site.' }, 404);
   if (status >= 400 && status < 500) return render(res, 'error', { title: 'Bad request', message: 'The request could not be read.' }, status);
+  // The same outages the API answers 503 for: a page that says so, not a 500.
+  const trouble = error instanceof ServerBusyError ? 'busy' : databaseTrouble(error);
+  if (trouble) {
+    req.log?.warn({ err: error }, 'admin page unavailable');
+    res.setHeader('Retry-After', trouble === 'busy' ? '1' : '5');
+    const message = trouble === 'busy' ? 'The server is busy; try again in a moment.' : 'The shop cannot reach its database right now. Try again in a few seconds.';
+    return render(res, 'error', { title: 'Temporarily unavailable', message }, 503);
+  }
   req.log?.error({ err: error }, 'admin error');
   render(res, 'error', { title: 'Server error', message: 'Something went wrong; it has been logged.' }, 500);
 };
