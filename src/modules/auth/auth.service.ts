@@ -2,7 +2,8 @@ import { db } from '../../lib/db';
 import { AuthenticationError } from '../../lib/errors';
 import type { Throttle } from '../../lib/throttle';
 import { INVALID_TOKEN_MESSAGE, verifyToken } from '../../lib/tokens';
-import { authenticateCredentials, findActiveUser, loginBudgetKeys, type TokenUser } from '../users/users.service';
+import { authenticateCredentials, findActiveUser, loginBudgetKeys } from '../users/users.credentials';
+import type { TokenUser } from '../users/users.service';
 import { endSession, isRefreshTokenLive, issueTokenPair, revokeFamily, spendRefreshToken, type TokenPair } from './refresh-tokens';
 import { findSessionUser } from './session-user';
 
