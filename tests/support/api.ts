@@ -1,5 +1,6 @@
 // Test helpers: the real app behind supertest, and small factories that make
 // exactly the rows a test needs.
+import type { RequestListener } from 'node:http';
 import request from 'supertest';
 import { createApp } from '../../src/app';
 import { db } from '../../src/lib/db';
@@ -7,7 +8,15 @@ import { hashPassword } from '../../src/lib/password';
 import { issueTokenPair } from '../../src/modules/auth/refresh-tokens';
 import { contractChecked } from './contract';
 
-export const app = contractChecked(createApp());
+// Each test gets an app of its own: the throttles count in the app's memory,
+// keyed by user id and login name, and ids restart in every test (TRUNCATE ...
+// RESTART IDENTITY), so one shared app would let a test spend the budgets of
+// the "user 1" of the tests before it.
+let current = contractChecked(createApp());
+beforeEach(() => {
+  current = contractChecked(createApp());
+});
+export const app: RequestListener = (req, res) => current(req, res);
 export const api = () => request(app);
 
 let sequence = 0;

@@ -32,7 +32,12 @@ export async function startServerProcess(options: { env?: Record<string, string>
     } catch {
       // not listening yet
     }
-    if (Date.now() > deadline) throw new Error(`server process did not become ready: ${stderr}`);
+    if (Date.now() > deadline) {
+      // Not left running behind the failed test.
+      child.kill('SIGKILL');
+      await exited;
+      throw new Error(`server process did not become ready: ${stderr}`);
+    }
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
   return {
