@@ -254,13 +254,24 @@ describe('the sweep schedule', () => {
     expect(infos).toContainEqual({ expired: 1 });
   });
 
-  it('does not start with a TTL of 0', async () => {
+  it('does not start with a TTL of 0: no timer is set, and an old order stays pending', async () => {
     const product = await buildProduct({ stock: 10 });
     const ids = await pendingOrders(1, product.id);
     await age(ids);
-    const scheduler = startOrderExpiry({ ttlSeconds: 0, intervalMs: 20 });
-    await sleep(200);
-    await scheduler.stop();
+    // A sweep with a TTL of 0 expires nothing anyway, so whether the scheduler
+    // started shows only in the timer it sets; the TTL 1 start shows the spy sees it.
+    const timers = jest.spyOn(global, 'setInterval');
+    try {
+      const off = startOrderExpiry({ ttlSeconds: 0, intervalMs: 20 });
+      expect(timers).not.toHaveBeenCalled();
+      await off.stop();
+
+      const on = startOrderExpiry({ ttlSeconds: TTL, intervalMs: 60_000 });
+      expect(timers).toHaveBeenCalledTimes(1);
+      await on.stop();
+    } finally {
+      timers.mockRestore();
+    }
     expect(await stored(ids[0]!)).toEqual({ status: 'pending', cancelReason: null });
   });
 });
