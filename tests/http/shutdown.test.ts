@@ -2,8 +2,8 @@
 // finish with its real answer, closes the pool and exits 0.
 import { db } from '../../src/lib/db';
 import { accessTokenFor, buildProduct, buildUser } from '../support/api';
-import { startServerProcess } from '../support/server-process';
-import { holdProductLock } from '../support/shop';
+import { connectionsRefused, startServerProcess } from '../support/server-process';
+import { holdProductLock, waitForLockWaiters } from '../support/shop';
 
 describe('graceful shutdown', () => {
   it('finishes a checkout that is in flight at SIGTERM, then refuses new connections and exits 0', async () => {
@@ -11,24 +11,26 @@ describe('graceful shutdown', () => {
     const user = await buildUser();
     const product = await buildProduct({ stock: 3 });
     await db().cartItem.create({ data: { userId: user.id, productId: product.id, quantity: 1 } });
-
     const lock = await holdProductLock(product.id);
+    try {
+      const access = await accessTokenFor(user.id);
+      const inFlight = fetch(`${server.url}/api/orders/checkout/`, {
+        method: 'POST',
+        headers: { Authorization: `Bearer ${access}` },
+      });
+      await waitForLockWaiters(1); // the checkout is inside its transaction, waiting for the product
+      server.signal('SIGTERM');
+      await connectionsRefused(server);
 
-    const access = await accessTokenFor(user.id);
-    const inFlight = fetch(`${server.url}/api/orders/checkout/`, {
-      method: 'POST',
-      headers: { Authorization: `Bearer ${access}` },
-    });
-    await new Promise((resolve) => setTimeout(resolve, 500));
-    server.signal('SIGTERM');
-    await new Promise((resolve) => setTimeout(resolve, 300));
-    await expect(fetch(`${server.url}/health`)).rejects.toThrow();
-
-    await lock.release();
-    const response = await inFlight;
-    expect(response.status).toBe(201);
-    expect(await server.exited).toBe(0);
-    expect((await db().product.findUniqueOrThrow({ where: { id: product.id } })).stock).toBe(2);
+      await lock.release();
+      const response = await inFlight;
+      expect(response.status).toBe(201);
+      expect(await server.exited).toBe(0);
+      expect((await db().product.findUniqueOrThrow({ where: { id: product.id } })).stock).toBe(2);
+    } finally {
+      await lock.release();
+      await server.stop();
+    }
   });
 });
 

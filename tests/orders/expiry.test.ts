@@ -15,6 +15,15 @@ import { holdInTransaction, holdProductLock, placeOrder, stockOf, waitForLockWai
 const TTL = 1;
 type Auth = Record<string, string>;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Polls `condition` until it holds; fails (instead of polling past the test's end) after `timeoutMs`. */
+async function until(condition: () => boolean | Promise<boolean>, what: string, timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(50);
+  }
+}
 const pay = (staff: Auth, id: number) => api().patch(`/api/orders/${id}/`).set(staff).send({ status: 'paid' });
 
 /** Backdates orders past the TTL, so a test need not wait for it. */
@@ -61,11 +70,12 @@ describe('expireUnpaidOrders', () => {
     const { auth } = await signedIn();
     const product = await buildProduct({ stock: 10 });
     const order = await placeOrder(auth, [{ product_id: product.id, quantity: 4 }]);
-    await sleep(TTL * 1000 + 200);
+    await age([order.id]);
     const fresh = await placeOrder(auth, [{ product_id: product.id, quantity: 1 }]);
     expect(await stockOf(product.id)).toBe(5);
 
-    expect(await expireUnpaidOrders({ ttlSeconds: TTL })).toBe(1);
+    // A TTL long enough that the fresh order is inside it however slow this machine is.
+    expect(await expireUnpaidOrders({ ttlSeconds: 60 })).toBe(1);
 
     const read = await api().get(`/api/orders/${order.id}/`).set(auth).expect(200);
     expect(read.body).toMatchObject({ status: 'cancelled', cancel_reason: 'expired' });
@@ -238,11 +248,11 @@ describe('the sweep schedule', () => {
     const log: ExpiryLog = { warn: (fields) => warnings.push(fields), info: (fields) => infos.push(fields) };
     const scheduler = startOrderExpiry({ ttlSeconds: TTL, intervalMs: 100, client, log });
     try {
-      while (warnings.length < 2) await sleep(50);
+      await until(() => warnings.length >= 2, 'two failed sweeps');
       expect(await stored(id!)).toEqual({ status: 'pending', cancelReason: null });
 
       gate.open();
-      while ((await stored(id!)).status === 'pending') await sleep(50);
+      await until(async () => (await stored(id!)).status !== 'pending', 'the order to expire once the database is back');
     } finally {
       await scheduler.stop();
       await client.$disconnect();
@@ -284,11 +294,7 @@ describe('in two real server processes sharing the database', () => {
     const env = { PENDING_ORDER_TTL_SECONDS: String(TTL), ORDER_EXPIRY_SWEEP_SECONDS: '1' };
     const servers: ServerProcess[] = await Promise.all([startServerProcess({ env }), startServerProcess({ env })]);
     try {
-      const deadline = Date.now() + 20_000;
-      while ((await db().order.count({ where: { status: 'pending' } })) > 0) {
-        if (Date.now() > deadline) throw new Error('the servers did not expire the orders');
-        await sleep(200);
-      }
+      await until(async () => (await db().order.count({ where: { status: 'pending' } })) === 0, 'the servers to expire the orders');
     } finally {
       await Promise.all(servers.map((s) => s.stop()));
     }

@@ -1,6 +1,7 @@
 // A real server in its own process (src/server.ts through ts-node), sharing
 // this worker's database: for proving behaviour across separate instances.
 import { spawn, type ChildProcess } from 'node:child_process';
+import net from 'node:net';
 import path from 'node:path';
 import { findFreePort } from '../../src/lib/database/embedded';
 
@@ -49,4 +50,23 @@ export async function startServerProcess(options: { env?: Record<string, string>
       await exited;
     },
   };
+}
+
+/**
+ * Resolves once the server refuses new TCP connections (it has stopped
+ * accepting), polling rather than guessing how long a signal takes to act.
+ */
+export async function connectionsRefused(server: ServerProcess, timeoutMs = 10_000): Promise<void> {
+  const { hostname, port } = new URL(server.url);
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const refused = await new Promise<boolean>((resolve) => {
+      const socket = net.connect(Number(port), hostname);
+      socket.once('connect', () => (socket.destroy(), resolve(false)));
+      socket.once('error', (error: NodeJS.ErrnoException) => resolve(error.code === 'ECONNREFUSED'));
+    });
+    if (refused) return;
+    if (Date.now() > deadline) throw new Error(`${server.url} still accepts connections after ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
 }
