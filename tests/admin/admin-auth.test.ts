@@ -3,7 +3,7 @@ import request from 'supertest';
 import { createApp } from '../../src/app';
 import { db } from '../../src/lib/db';
 import { api, app, buildUser, signedIn } from '../support/api';
-import { adminAgent, csrfFrom, submit } from '../support/admin';
+import { adminAgent, csrfFrom, submit, tryAdminLogin } from '../support/admin';
 
 describe('admin login', () => {
   it('sends anonymous visitors to the login page, keeping where they were going', async () => {
@@ -13,8 +13,7 @@ describe('admin login', () => {
 
   it('lets staff in by username or email, with a session cookie that is HttpOnly and SameSite', async () => {
     const staff = await buildUser({ isStaff: true });
-    const agent = request.agent(app);
-    const login = await submit(agent, '/admin/login', '/admin/login', { username: staff.email.toUpperCase(), password: staff.password });
+    const { agent, res: login } = await tryAdminLogin({ username: staff.email.toUpperCase(), password: staff.password });
     expect(login.status).toBe(303);
     expect(login.headers.location).toBe('/admin/');
     const cookie = (login.headers['set-cookie'] as unknown as string[]).find((c) => c.startsWith('shop_admin_session='))!;
@@ -29,8 +28,7 @@ describe('admin login', () => {
     const shopper = await buildUser();
     const staff = await buildUser({ isStaff: true });
     for (const fields of [{ username: shopper.username, password: shopper.password }, { username: staff.username, password: 'not-the-password' }]) {
-      const agent = request.agent(app);
-      const res = await submit(agent, '/admin/login', '/admin/login', fields);
+      const { agent, res } = await tryAdminLogin(fields);
       expect(res.status).toBe(401);
       expect(res.text).toContain('correct username and password for a staff account');
       await agent.get('/admin/').expect(303);

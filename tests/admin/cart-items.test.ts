@@ -4,12 +4,12 @@ import request from 'supertest';
 import { db } from '../../src/lib/db';
 import { lockCart } from '../../src/modules/cart/cart.service';
 import { app, buildProduct, buildUser } from '../support/api';
-import { adminAgent, submit } from '../support/admin';
-import { holdInTransaction, waitForLockWaiters } from '../support/shop';
+import { adminAgent, csrfFrom, submit, tryAdminLogin } from '../support/admin';
+import { buildCartLine, holdInTransaction, waitForLockWaiters } from '../support/shop';
 
 async function cartLine(userId: number, overrides: { name?: string; quantity?: number } = {}) {
   const product = await buildProduct({ name: overrides.name });
-  return db().cartItem.create({ data: { userId, productId: product.id, quantity: overrides.quantity ?? 1 } });
+  return buildCartLine(userId, product.id, overrides.quantity);
 }
 
 describe('admin cart items', () => {
@@ -22,9 +22,8 @@ describe('admin cart items', () => {
   });
 
   it('is closed to a non-staff account, which cannot log in', async () => {
-    const shopper = await buildUser();
-    const agent = request.agent(app);
-    expect((await submit(agent, '/admin/login', '/admin/login', { username: shopper.username, password: shopper.password })).status).toBe(401);
+    const { agent, res } = await tryAdminLogin(await buildUser());
+    expect(res.status).toBe(401);
     await agent.get('/admin/cart-items/').expect(303);
   });
 
@@ -79,7 +78,7 @@ describe('admin cart items', () => {
     const line = await cartLine(owner.id);
     const agent = await adminAgent(staff);
     const page = await agent.get('/admin/cart-items/').expect(200);
-    const token = /name="_csrf" value="([^"]+)"/.exec(page.text)![1]!;
+    const token = csrfFrom(page.text);
 
     const held = await holdInTransaction((tx) => lockCart(tx, owner.id));
     const removal = agent.post(`/admin/cart-items/${line.id}/delete`).type('form').send({ _csrf: token }).then((r) => r); // starts the request

@@ -8,7 +8,7 @@ import request from 'supertest';
 import { config } from '../../src/config';
 import { db } from '../../src/lib/db';
 import { api, app, buildProduct, buildUser, signedIn } from '../support/api';
-import { adminAgent, csrfFrom, submit, type Agent } from '../support/admin';
+import { adminAgent, csrfFrom, submit, tryAdminLogin, type Agent } from '../support/admin';
 import { pngBytes } from '../support/images';
 import { placeOrder, stockOf } from '../support/shop';
 
@@ -55,9 +55,8 @@ describe('admin products: who may use them', () => {
   });
 
   it('lets no non-staff account in, so its browser is sent to the login page too', async () => {
-    const shopper = await buildUser();
-    const agent = request.agent(app);
-    expect((await submit(agent, '/admin/login', '/admin/login', { username: shopper.username, password: shopper.password })).status).toBe(401);
+    const { agent, res } = await tryAdminLogin(await buildUser());
+    expect(res.status).toBe(401);
     await agent.get('/admin/products/').expect(303);
     await agent.get('/admin/products/new').expect(303);
   });

@@ -3,7 +3,7 @@
 import request from 'supertest';
 import { db } from '../../src/lib/db';
 import { accessTokenFor, api, app, buildProduct, buildUser, signedIn } from '../support/api';
-import { adminAgent, submit } from '../support/admin';
+import { adminAgent, submit, tryAdminLogin } from '../support/admin';
 import { placeOrder } from '../support/shop';
 
 const bearer = async (userId: number) => ({ Authorization: `Bearer ${await accessTokenFor(userId)}` });
@@ -21,9 +21,8 @@ describe('admin users: who may use them', () => {
   });
 
   it('lets no non-staff account log in, so its browser is sent to the login page too', async () => {
-    const shopper = await buildUser();
-    const agent = request.agent(app);
-    expect((await submit(agent, '/admin/login', '/admin/login', { username: shopper.username, password: shopper.password })).status).toBe(401);
+    const { agent, res } = await tryAdminLogin(await buildUser());
+    expect(res.status).toBe(401);
     await agent.get('/admin/users/').expect(303);
   });
 

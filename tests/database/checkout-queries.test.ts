@@ -5,6 +5,7 @@
 import { db } from '../../src/lib/db';
 import { placeOrderStatement } from '../../src/modules/checkout/checkout.queries';
 import { buildProduct, buildUser } from '../support/api';
+import { buildCartLine } from '../support/shop';
 
 describe('placeOrderStatement against the real schema', () => {
   it('places given lines: decrements, writes the order and its lines in the order given, and maps every column', async () => {
@@ -39,7 +40,7 @@ describe('placeOrderStatement against the real schema', () => {
   it('places the cart and empties it', async () => {
     const user = await buildUser();
     const product = await buildProduct({ price: '2.50', stock: 4 });
-    await db().cartItem.create({ data: { userId: user.id, productId: product.id, quantity: 4 } });
+    await buildCartLine(user.id, product.id, 4);
 
     const placement = await placeOrderStatement(db(), user.id, { kind: 'cart' });
 
@@ -52,7 +53,7 @@ describe('placeOrderStatement against the real schema', () => {
   it('writes nothing when a line cannot be served, and reports every line as locked', async () => {
     const user = await buildUser();
     const scarce = await buildProduct({ name: 'Scarce', stock: 1 });
-    await db().cartItem.create({ data: { userId: user.id, productId: scarce.id, quantity: 2 } });
+    await buildCartLine(user.id, scarce.id, 2);
 
     const fromCart = await placeOrderStatement(db(), user.id, { kind: 'cart' });
     const fromLines = await placeOrderStatement(db(), user.id, {

@@ -3,14 +3,14 @@
 import { db } from '../../src/lib/db';
 import { accessTokenFor, buildProduct, buildUser } from '../support/api';
 import { connectionsRefused, startServerProcess } from '../support/server-process';
-import { holdProductLock, waitForLockWaiters } from '../support/shop';
+import { buildCartLine, holdProductLock, waitForLockWaiters } from '../support/shop';
 
 describe('graceful shutdown', () => {
   it('finishes a checkout that is in flight at SIGTERM, then refuses new connections and exits 0', async () => {
     const server = await startServerProcess();
     const user = await buildUser();
     const product = await buildProduct({ stock: 3 });
-    await db().cartItem.create({ data: { userId: user.id, productId: product.id, quantity: 1 } });
+    await buildCartLine(user.id, product.id);
     const lock = await holdProductLock(product.id);
     try {
       const access = await accessTokenFor(user.id);

@@ -18,9 +18,15 @@ export async function submit(agent: Agent, page: string, action: string, fields:
   return agent.post(action).type('form').send({ ...fields, _csrf: token });
 }
 
-export async function adminAgent(user: TestUser): Promise<Agent> {
+/** A fresh browser's attempt at the login form: its answer, and the browser to see what it may open afterwards. */
+export async function tryAdminLogin(credentials: { username: string; password: string }) {
   const agent = request.agent(app);
-  const res = await submit(agent, '/admin/login', '/admin/login', { username: user.username, password: user.password });
+  const res = await submit(agent, '/admin/login', '/admin/login', { username: credentials.username, password: credentials.password });
+  return { agent, res };
+}
+
+export async function adminAgent(user: TestUser): Promise<Agent> {
+  const { agent, res } = await tryAdminLogin(user);
   if (res.status !== 303) throw new Error(`admin login failed: ${res.status} ${res.text.slice(0, 300)}`);
   return agent;
 }

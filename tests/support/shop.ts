@@ -7,6 +7,11 @@ export function addToCart(auth: Record<string, string>, productId: number, quant
   return api().post('/api/cart/').set(auth).send({ product_id: productId, quantity });
 }
 
+/** A line in this user's cart, written directly: setup, not the cart API under test. */
+export function buildCartLine(userId: number, productId: number, quantity = 1) {
+  return db().cartItem.create({ data: { userId, productId, quantity } });
+}
+
 export async function stockOf(productId: number): Promise<number> {
   return (await db().product.findUniqueOrThrow({ where: { id: productId } })).stock;
 }
