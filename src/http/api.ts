@@ -8,6 +8,7 @@ import type { z, ZodType } from 'zod';
 import { authenticate, type AuthLevel } from './authenticate';
 import { HttpError } from './errors';
 import { jsonBody } from './json-body';
+import { JsonText } from './json-text';
 import { documentRoute } from './openapi-operation';
 import { bodyOf, parseInput, parseParams } from './parse-input';
 import type { AuthUser } from '../modules/users/users.service';
@@ -16,6 +17,7 @@ export type Method = 'get' | 'post' | 'put' | 'patch' | 'delete';
 
 export interface Reply {
   status: number;
+  /** Serialised with JSON.stringify, or sent as it is when JSON already (JsonText). */
   body?: unknown;
   headers?: Record<string, string>;
 }
@@ -94,6 +96,7 @@ export class Api {
       >);
       for (const [name, value] of Object.entries(reply.headers ?? {})) res.setHeader(name, value);
       if (reply.body === undefined) res.status(reply.status).end();
+      else if (reply.body instanceof JsonText) res.status(reply.status).type('application/json').send(reply.body.text);
       else res.status(reply.status).json(reply.body);
     };
     // Authentication runs before middleware such as uploads, and both before
@@ -113,17 +116,26 @@ export class Api {
   }
 
   /**
-   * Mounts every route, fixed paths before parameterised ones, each path
-   * followed by its 405 (with Allow): so GET /api/orders/checkout/ is a 405,
-   * not a lookup of an order called "checkout".
+   * Mounts every route: one Express route per path, holding its methods and
+   * then its 405 (with Allow). Paths are grouped by resource (`/api/orders`),
+   * in the order the groups were declared, fixed paths before parameterised
+   * ones within a group: so GET /api/orders/checkout/ is a 405, not a lookup
+   * of an order called "checkout", and a request is matched against a few
+   * paths rather than every method of every path before it (which on the
+   * 2-core bench cost a product read about a tenth of its CPU).
    */
   finish(): Router {
-    const paths = [...this.routesByPath.keys()].sort((a, b) => Number(a.includes(':')) - Number(b.includes(':')));
+    const group = (path: string) => path.split('/').slice(0, 3).join('/');
+    const groups = [...new Set([...this.routesByPath.keys()].map(group))];
+    const paths = [...this.routesByPath.keys()].sort(
+      (a, b) => groups.indexOf(group(a)) - groups.indexOf(group(b)) || Number(a.includes(':')) - Number(b.includes(':')),
+    );
     for (const path of paths) {
       const routes = this.routesByPath.get(path)!;
-      for (const { method, handlers } of routes) this.router[method](path, ...handlers);
+      const route = this.router.route(path);
+      for (const { method, handlers } of routes) route[method](...handlers);
       const allow = [...new Set(routes.map((r) => r.method.toUpperCase()))].join(', ');
-      this.router.all(path, () => {
+      route.all(() => {
         throw new HttpError(405, 'Method not allowed.', {}, { Allow: allow });
       });
     }
