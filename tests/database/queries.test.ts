@@ -4,7 +4,7 @@
 // (and its migration) makes these queries fail here, not in production.
 import { db, Prisma } from '../../src/lib/db';
 import { ORDERINGS } from '../../src/modules/products/products.schemas';
-import { selectProduct, selectProductPage } from '../../src/modules/products/products.queries';
+import { selectProduct, selectProductPage, selectProductText } from '../../src/modules/products/products.queries';
 import { toProduct } from '../../src/modules/products/products.service';
 import { buildProduct } from '../support/api';
 
@@ -25,6 +25,16 @@ describe('selectProduct', () => {
     expect(read!.product).toEqual(await viaQueryApi(product.id));
     expect(read!.product).toMatchObject({ price: '7.50', image: `${BASE}/media/abc.png` });
     expect(read!.updatedAt).toEqual(product.updatedAt);
+  });
+
+  it('writes, in PostgreSQL, the JSON that JSON.stringify would: quotes, backslashes, control characters, emoji', async () => {
+    const awkward = 'Say "hi" \\ C:\\path\ttab\nline \u0001\u001f \u2028 é 😀 </script>';
+    const product = await buildProduct({ name: awkward, description: awkward, price: '1234.5', image: 'we ird.png' });
+
+    const text = await selectProductText(db(), product.id, BASE);
+
+    expect(JSON.parse(text!.json)).toEqual(await viaQueryApi(product.id));
+    expect(text!.updatedAt).toEqual(product.updatedAt);
   });
 
   it('answers null for a missing id', async () => {

@@ -2,6 +2,7 @@ import type { Request } from 'express';
 import type { Api, Reply } from '../../http/api';
 import { baseUrl } from '../../http/base-url';
 import { ifNoneMatchHeaders, notModified, weakETag } from '../../http/conditional';
+import { JsonText } from '../../http/json-text';
 import { pageRequest, paginate } from '../../http/pagination';
 import { idParams } from '../../http/params';
 import { singleFileUpload } from '../../http/upload';
@@ -77,8 +78,8 @@ export function registerProductRoutes(api: Api): void {
       },
     },
     async ({ req, params, headers }) => {
-      const { product, updatedAt } = await products.getProduct(params.id, baseUrl(req));
-      return conditionalReply(headers['if-none-match'], products.productVersion({ id: product.id, updatedAt }), product);
+      const { json, updatedAt } = await products.getProductText(params.id, baseUrl(req));
+      return conditionalReply(headers['if-none-match'], products.productVersion({ id: params.id, updatedAt }), new JsonText(json));
     },
   );
 

@@ -4,7 +4,15 @@ import { detectImageType, mediaUrl, removeImage, saveImage } from '../../lib/med
 import { formatMoney } from '../../lib/money';
 import type { PageRequest } from '../../http/pagination';
 import { changedFields, recordChange, type Actor } from '../audit/audit.service';
-import { selectProduct, selectProductPage, type ProductJson, type ProductPage, type ProductRead } from './products.queries';
+import {
+  selectProduct,
+  selectProductPage,
+  selectProductText,
+  type ProductJson,
+  type ProductPage,
+  type ProductRead,
+  type ProductText,
+} from './products.queries';
 import type { CreateProductInput, ProductListQuery, UpdateProductInput } from './products.schemas';
 
 export type Product = Prisma.ProductGetPayload<object>;
@@ -28,6 +36,13 @@ export function toProduct(product: Product, mediaBaseUrl: string): ProductJson {
 /** A page of the catalog, filtered and ordered, in the API's shape (the admin site may add `max_stock`). */
 export function listProducts(query: ProductListQuery & { max_stock?: number }, page: PageRequest, mediaBaseUrl: string): Promise<ProductPage> {
   return selectProductPage(db(), query, page, mediaBaseUrl);
+}
+
+/** getProduct as JSON text, for the API: PostgreSQL writes the JSON, Node only sends it. */
+export async function getProductText(id: number, mediaBaseUrl: string): Promise<ProductText> {
+  const read = await selectProductText(db(), id, mediaBaseUrl);
+  if (!read) throw new NotFoundError('No product matches the given query.');
+  return read;
 }
 
 /** One product in the API's shape, with the time of its last write (its version). */
