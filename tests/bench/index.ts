@@ -1,15 +1,18 @@
 // `npm run bench`: speed targets live here, never in timed tests.
 //   npm run bench                              the side-by-side table (every scenario)
 //   npm run bench -- side-by-side list detail  some of its scenarios
+//   npm run bench -- ladder                    the detail read from bare pg up to this server, layer by layer
 //   npm run bench -- catalog-search | checkout the older single benches
 import { catalogSearchBench } from './catalog-search';
 import { checkoutBench } from './checkout';
+import { ladderBench } from './ladder';
 import { sideBySideBench } from './side-by-side';
 
 const benches: Record<string, (args: string[]) => Promise<void>> = {
   'side-by-side': sideBySideBench,
   'catalog-search': catalogSearchBench,
   checkout: checkoutBench,
+  ladder: ladderBench,
 };
 
 async function main(): Promise<void> {

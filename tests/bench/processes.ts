@@ -52,16 +52,27 @@ export async function startOurServer(dir: string, databaseUrl: string, secret: s
 }
 
 export async function startBareServer(databaseUrl: string, secret: string, logFile: string): Promise<Served> {
-  const source = readFileSync(path.join(__dirname, 'bare-server.ts'), 'utf8');
-  const js = ts.transpileModule(source, { compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022, esModuleInterop: true } }).outputText;
-  const dir = mkdtempSync(path.join(tmpdir(), 'shop-bare-'));
-  const file = path.join(dir, 'bare-server.js');
+  return startTranspiled('bare-server.ts', 'bare', databaseUrl, secret, logFile);
+}
+
+/** One rung of `npm run bench -- ladder` (ladder-server.ts): Express over pg, or over the Prisma client built in `serverDir`. */
+export async function startLadderServer(rung: 'express-pg' | 'express-prisma', serverDir: string, databaseUrl: string, secret: string, logFile: string): Promise<Served> {
+  return startTranspiled('ladder-server.ts', rung, databaseUrl, secret, logFile, { LADDER: rung, LADDER_SERVER_DIR: serverDir });
+}
+
+/** A one-file server from this folder, transpiled to plain JavaScript, in its own process. */
+async function startTranspiled(source: string, name: string, databaseUrl: string, secret: string, logFile: string, extraEnv: Record<string, string> = {}): Promise<Served> {
+  const js = ts.transpileModule(readFileSync(path.join(__dirname, source), 'utf8'), {
+    compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022, esModuleInterop: true },
+  }).outputText;
+  const dir = mkdtempSync(path.join(tmpdir(), 'shop-bench-'));
+  const file = path.join(dir, source.replace(/\.ts$/, '.js'));
   writeFileSync(file, js);
   const port = await findFreePort();
   const log = openSync(logFile, 'w');
-  const env = { ...serverEnv(databaseUrl, port, secret), NODE_PATH: path.join(ROOT, 'node_modules') };
+  const env = { ...serverEnv(databaseUrl, port, secret), NODE_PATH: path.join(ROOT, 'node_modules'), ...extraEnv };
   const child = spawn(process.execPath, [file], { cwd: ROOT, env, stdio: ['ignore', log, log] });
-  const served = await ready('bare', child, port, () => readFileSync(logFile, 'utf8').slice(-2000));
+  const served = await ready(name, child, port, () => readFileSync(logFile, 'utf8').slice(-2000));
   return { ...served, stop: async () => { await served.stop(); rmSync(dir, { recursive: true, force: true }); } };
 }
 

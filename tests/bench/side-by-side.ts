@@ -39,7 +39,7 @@ interface Scenario {
   load: (data: Seeded) => Load;
 }
 
-const detailLoad = (data: Seeded): Load => ({
+export const detailLoad = (data: Seeded): Load => ({
   requests: [{ setupRequest: (request) => ({ ...request, path: `/api/products/${pick(data.productIds)}/` }) }],
 });
 
