@@ -17,6 +17,7 @@ const env = process.env;
 const PUBLIC_URL = env.PUBLIC_URL!;
 const SECRET = env.JWT_SECRET!;
 const ROUNDS = Number(env.BCRYPT_ROUNDS ?? 12);
+const MAX_PENDING = Number(env.MAX_PENDING_ORDERS_PER_USER ?? 10);
 const JWT_OPTIONS = { issuer: 'shop-api', audience: 'shop-api' };
 const ACCESS_SECONDS = Number(env.ACCESS_TOKEN_LIFETIME_SECONDS ?? 300);
 const REFRESH_SECONDS = Number(env.REFRESH_TOKEN_LIFETIME_SECONDS ?? 86_400);
@@ -108,6 +109,14 @@ async function inTransaction<T>(work: (c: PoolClient) => Promise<T>): Promise<T>
   }
 }
 
+// checkout.service.ts orderTransaction: the user's row lock (the cart lock,
+// which queues one user's orders), then the pending-order cap.
+async function lockUserAndCountPending(c: PoolClient, userId: number) {
+  await c.query('SELECT 1 FROM users WHERE id = $1 FOR NO KEY UPDATE', [userId]);
+  const { rows } = await c.query("SELECT count(*)::int AS n FROM orders WHERE user_id = $1 AND status = 'pending'", [userId]);
+  if (rows[0].n >= MAX_PENDING) throw new Fail(409, 'Too many pending orders.');
+}
+
 // checkout.service.ts placeOrder: lock in id order, check, conditional
 // decrement, order and lines with price snapshots.
 async function placeOrder(c: PoolClient, userId: number, lines: { product_id: number; quantity: number }[]) {
@@ -123,7 +132,7 @@ async function placeOrder(c: PoolClient, userId: number, lines: { product_id: nu
      FROM unnest($1::int[], $2::int[]) AS v(id, qty) WHERE p.id = v.id AND p.stock >= v.qty`, [ids, qty]);
   if (updated.rowCount !== lines.length) throw new Error('stock changed under a row lock');
   const order = (await c.query(
-    'INSERT INTO orders (user_id, total, updated_at) VALUES ($1, $2, now()) RETURNING id, user_id, status, total, created_at, updated_at',
+    'INSERT INTO orders (user_id, total, updated_at) VALUES ($1, $2, now()) RETURNING id, user_id, status, cancel_reason, total, created_at, updated_at',
     [userId, money(total)])).rows[0];
   const items = (await c.query(
     `INSERT INTO order_items (order_id, product_id, product_name, unit_price, quantity)
@@ -132,7 +141,7 @@ async function placeOrder(c: PoolClient, userId: number, lines: { product_id: nu
     [order.id, ids, ids.map((id) => locked.get(id)!.name), ids.map((id) => locked.get(id)!.price), qty])).rows;
   items.sort((a, b) => a.id - b.id);
   return {
-    id: order.id, user_id: order.user_id, status: order.status, total: order.total,
+    id: order.id, user_id: order.user_id, status: order.status, cancel_reason: order.cancel_reason, total: order.total,
     items: items.map((i) => ({ id: i.id, product_id: i.product_id, product_name: i.product_name, unit_price: i.unit_price, quantity: i.quantity, subtotal: money(cents(i.unit_price) * BigInt(i.quantity)) })),
     created_at: iso(order.created_at), updated_at: iso(order.updated_at),
   };
@@ -149,7 +158,7 @@ function orderLines(body: Row) {
 
 // checkout.service.ts checkout: lock the user's cart (the user row), read it, order, empty it.
 const checkout = (userId: number) => inTransaction(async (c) => {
-  await c.query('SELECT 1 FROM users WHERE id = $1 FOR NO KEY UPDATE', [userId]);
+  await lockUserAndCountPending(c, userId);
   const lines = (await c.query('SELECT product_id, quantity FROM cart_items WHERE user_id = $1 ORDER BY product_id', [userId])).rows;
   if (lines.length === 0) throw new Fail(400, 'Your cart is empty.');
   const order = await placeOrder(c, userId, lines as { product_id: number; quantity: number }[]);
@@ -205,7 +214,10 @@ async function route(req: IncomingMessage, res: ServerResponse): Promise<[number
   if (req.method === 'POST' && (path === '/api/orders/' || path === '/api/orders/create/')) {
     const userId = await authenticate(req);
     const lines = orderLines(await readJson(req));
-    return [201, await inTransaction((c) => placeOrder(c, userId, lines))];
+    return [201, await inTransaction(async (c) => {
+      await lockUserAndCountPending(c, userId);
+      return placeOrder(c, userId, lines);
+    })];
   }
   if (req.method === 'POST' && path === '/api/orders/checkout/') return [201, await checkout(await authenticate(req))];
   if (req.method === 'GET' && path === '/ready/') return [200, { status: 'ok' }];

@@ -113,6 +113,20 @@ export function cpuSeconds(pid: number): number {
   return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (USER_HZ = 100)
 }
 
+/**
+ * Waits until the process has used under 5% of a core for a whole second (at
+ * most 60 s): a scenario's leftovers (logins still hashing after their
+ * clients left) must not fall into the next measurement.
+ */
+export async function settled(pid: number): Promise<void> {
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    const before = cpuSeconds(pid);
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    if (cpuSeconds(pid) - before < 0.05 || Date.now() > deadline) return;
+  }
+}
+
 /** CPU seconds the whole machine has been busy (every process, ours and anyone else's; steal included). */
 export function machineBusySeconds(): number {
   const [, user, nice, system, , , irq, softirq, steal] = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).map(Number);

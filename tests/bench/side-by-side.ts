@@ -12,7 +12,7 @@ import { benchDatabase } from './bench-database';
 import { LOGIN, ORDER_PRODUCTS, PRODUCTS, SEARCH_TERM, orderBody, reset, seed, type Seeded } from './bench-seed';
 import type autocannon from 'autocannon';
 import { measure, start, type Load, type Measured } from './load';
-import { buildServer, machine, peakRssMb, startBareServer, startOurServer, type Served } from './processes';
+import { buildServer, machine, peakRssMb, settled, startBareServer, startOurServer, type Served } from './processes';
 
 const env = process.env;
 const SECONDS = Number(env.BENCH_SECONDS ?? 8);
@@ -90,6 +90,7 @@ interface Side {
 }
 
 async function runScenario(sql: Client, scenario: Scenario, data: Seeded, side: Side) {
+  await settled(side.served.pid);
   const warmup = scenario.warmup ?? WARMUP;
   if (warmup > 0) {
     await reset(sql, { carts: !!scenario.carts });
@@ -107,6 +108,7 @@ const answered = (result: autocannon.Result) => Object.values(result.statusCodeS
 async function runFlood(sql: Client, data: Seeded, side: Side) {
   await reset(sql, { carts: false });
   const { url, pid } = side.served;
+  await settled(pid);
   if (WARMUP > 0) await measure(url, pid, detailLoad(data), CONNECTIONS, WARMUP);
   const quiet = await measure(url, pid, detailLoad(data), CONNECTIONS, SECONDS);
   const flood = start(url, floodLoad, FLOODERS, SECONDS + 60);
