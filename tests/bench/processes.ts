@@ -114,16 +114,17 @@ export function cpuSeconds(pid: number): number {
 }
 
 /**
- * Waits until the process has used under 5% of a core for a whole second (at
- * most 60 s): a scenario's leftovers (logins still hashing after their
- * clients left) must not fall into the next measurement.
+ * Waits until the whole machine has been nearly idle (under 20% of a core)
+ * for a second, at most 60 s: a scenario's leftovers, such as logins still
+ * hashing on either server after their clients left, must not fall into the
+ * next measurement.
  */
-export async function settled(pid: number): Promise<void> {
+export async function settled(): Promise<void> {
   const deadline = Date.now() + 60_000;
   for (;;) {
-    const before = cpuSeconds(pid);
+    const before = machineBusySeconds();
     await new Promise((resolve) => setTimeout(resolve, 1_000));
-    if (cpuSeconds(pid) - before < 0.05 || Date.now() > deadline) return;
+    if (machineBusySeconds() - before < 0.2 || Date.now() > deadline) return;
   }
 }
 

@@ -90,7 +90,7 @@ interface Side {
 }
 
 async function runScenario(sql: Client, scenario: Scenario, data: Seeded, side: Side) {
-  await settled(side.served.pid);
+  await settled();
   const warmup = scenario.warmup ?? WARMUP;
   if (warmup > 0) {
     await reset(sql, { carts: !!scenario.carts });
@@ -108,7 +108,7 @@ const answered = (result: autocannon.Result) => Object.values(result.statusCodeS
 async function runFlood(sql: Client, data: Seeded, side: Side) {
   await reset(sql, { carts: false });
   const { url, pid } = side.served;
-  await settled(pid);
+  await settled();
   if (WARMUP > 0) await measure(url, pid, detailLoad(data), CONNECTIONS, WARMUP);
   const quiet = await measure(url, pid, detailLoad(data), CONNECTIONS, SECONDS);
   const flood = start(url, floodLoad, FLOODERS, SECONDS + 60);
