@@ -5,24 +5,14 @@
 // to the bare one says what that layer costs on this machine; it is how issue
 // 9's floor for the detail was found to sit below 0.5x with Express and
 // Prisma alone, before anything of ours runs.
-import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { loadavg, tmpdir } from 'node:os';
-import path from 'node:path';
-import { Client } from 'pg';
-import { benchDatabase } from './bench-database';
-import { reset, seed } from './bench-seed';
+import { reset } from './bench-seed';
+import { benchRun } from './bench-run';
 import { measure, type Measured } from './load';
-import { buildServer, machine, startBareServer, startLadderServer, startOurServer, type Served } from './processes';
+import { startBareServer, startLadderServer, startOurServer, type Served } from './processes';
+import { CONNECTIONS, progress, SECONDS, SERVER_DIR, WARMUP } from './settings';
 import { detailLoad } from './side-by-side';
 
-const env = process.env;
-const SECONDS = Number(env.BENCH_SECONDS ?? 8);
-const WARMUP = Number(env.BENCH_WARMUP_SECONDS ?? 2);
-const CONNECTIONS = Number(env.BENCH_CONNECTIONS ?? 32);
-const ROUNDS = Number(env.BENCH_ROUNDS ?? 2);
-const SERVER_DIR = path.resolve(env.BENCH_SERVER_DIR ?? path.join(__dirname, '../..'));
-const progress = (line: string) => process.stderr.write(`${line}\n`);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
 
 const RUNGS = [
   ['bare', 'node:http + pg (the yardstick)'],
@@ -32,23 +22,14 @@ const RUNGS = [
 ] as const;
 
 export async function ladderBench(): Promise<void> {
-  progress(`building the server in ${SERVER_DIR} ...`);
-  buildServer(SERVER_DIR);
-  const database = await benchDatabase(path.join(SERVER_DIR, 'prisma/migrations'));
-  const sql = new Client({ connectionString: database.url });
-  await sql.connect();
-  const logs = mkdtempSync(path.join(tmpdir(), 'shop-bench-logs-'));
-  const servers = new Map<string, Served>();
-  try {
-    const secret = randomBytes(32).toString('hex');
-    const data = await seed(sql, secret);
+  await benchRun(async ({ sql, data, databaseUrl, secret, logFile, started, machine }) => {
     await reset(sql, { carts: false });
-    const log = (name: string) => path.join(logs, `${name}.log`);
-    servers.set('bare', await startBareServer(database.url, secret, log('bare')));
-    servers.set('express-pg', await startLadderServer('express-pg', SERVER_DIR, database.url, secret, log('express-pg')));
-    servers.set('express-prisma', await startLadderServer('express-prisma', SERVER_DIR, database.url, secret, log('express-prisma')));
-    servers.set('this server', await startOurServer(SERVER_DIR, database.url, secret, log('server')));
-    progress(`load average ${loadavg()[0]!.toFixed(2)}${loadavg()[0]! > 0.5 ? ' (the machine is not idle: numbers will be noisy)' : ''}`);
+    const servers = new Map<string, Served>([
+      ['bare', started(await startBareServer(databaseUrl, secret, logFile('bare')))],
+      ['express-pg', started(await startLadderServer('express-pg', SERVER_DIR, databaseUrl, secret, logFile('express-pg')))],
+      ['express-prisma', started(await startLadderServer('express-prisma', SERVER_DIR, databaseUrl, secret, logFile('express-prisma')))],
+      ['this server', started(await startOurServer(SERVER_DIR, databaseUrl, secret, logFile('server')))],
+    ]);
 
     // Rounds interleave the rungs, so a slow patch of the machine does not fall on one rung alone.
     const runs = new Map<string, Measured[]>();
@@ -73,15 +54,10 @@ export async function ladderBench(): Promise<void> {
         return `| ${label} | ${m.rps.toFixed(0)} | ${(m.rps / bare.rps).toFixed(2)}x | ${m.p50} / ${m.p99} | ${cpuPerRequest(m).toFixed(0)} us |`;
       }),
       '',
-      `Machine: ${machine((await sql.query<{ server_version: string }>('SHOW server_version')).rows[0]!.server_version)}.`,
+      `Machine: ${await machine()}.`,
     ];
     console.log(`\n${lines.join('\n')}`);
-  } finally {
-    for (const served of servers.values()) await served.stop();
-    await sql.end();
-    await database.drop();
-    rmSync(logs, { recursive: true, force: true });
-  }
+  });
 }
 
 /** Microseconds of the server process's CPU per answered request. */

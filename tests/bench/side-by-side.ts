@@ -4,24 +4,19 @@
 // BENCH_WRITE=1 also writes it under tests/bench/results/. No targets are
 // asserted here or in the tests: README's Benchmarks section states them.
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, loadavg, tmpdir } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
 import path from 'node:path';
-import { Client } from 'pg';
-import { benchDatabase } from './bench-database';
-import { LOGIN, ORDER_PRODUCTS, PRODUCTS, SEARCH_TERM, orderBody, reset, seed, type Seeded } from './bench-seed';
+import type { Client } from 'pg';
+import { LOGIN, ORDER_PRODUCTS, SEARCH_TERM, orderBody, reset, type Seeded } from './bench-seed';
+import { benchRun } from './bench-run';
 import type autocannon from 'autocannon';
 import { measure, start, type Load, type Measured } from './load';
-import { buildServer, machine, peakRssMb, settled, startBareServer, startOurServer, type Served } from './processes';
+import { peakRssMb, settled, startBareServer, startOurServer, type Served } from './processes';
+import { CONNECTIONS, progress, SECONDS, SERVER_DIR, WARMUP } from './settings';
 
 const env = process.env;
-const SECONDS = Number(env.BENCH_SECONDS ?? 8);
-const WARMUP = Number(env.BENCH_WARMUP_SECONDS ?? 2);
-const CONNECTIONS = Number(env.BENCH_CONNECTIONS ?? 32);
 const FLOODERS = Number(env.BENCH_FLOOD_CONNECTIONS ?? 16);
-const SERVER_DIR = path.resolve(env.BENCH_SERVER_DIR ?? path.join(__dirname, '../..'));
-
-const progress = (line: string) => process.stderr.write(`${line}\n`);
 const json = { 'content-type': 'application/json' };
 const pick = <T>(items: T[]) => items[Math.floor(Math.random() * items.length)]!;
 
@@ -197,28 +192,15 @@ export async function sideBySideBench(names: string[] = []): Promise<void> {
   const chosen = scenarios.filter((s) => names.length === 0 || names.includes(s.name));
   const withFlood = names.length === 0 || names.includes('flood');
 
-  progress(`building the server in ${SERVER_DIR} ...`);
-  buildServer(SERVER_DIR);
-  const database = await benchDatabase(path.join(SERVER_DIR, 'prisma/migrations'));
-  const sql = new Client({ connectionString: database.url });
-  await sql.connect();
-  const logs = mkdtempSync(path.join(tmpdir(), 'shop-bench-logs-'));
-  const servers: Served[] = [];
-  try {
-    const secret = randomBytes(32).toString('hex');
-    const data = await seed(sql, secret);
-    progress(`seeded ${PRODUCTS} products, ${data.tokens.length} buyers; load average ${loadavg()[0]!.toFixed(2)}${loadavg()[0]! > 0.5 ? ' (the machine is not idle: numbers will be noisy)' : ''}`);
-    const ours: Side = { served: await startOurServer(SERVER_DIR, database.url, secret, path.join(logs, 'server.log')), results: new Map() };
-    servers.push(ours.served);
-    const bare: Side = { served: await startBareServer(database.url, secret, path.join(logs, 'bare.log')), results: new Map() };
-    servers.push(bare.served);
+  await benchRun(async ({ sql, data, databaseUrl, secret, logFile, started, machine }) => {
+    const ours: Side = { served: started(await startOurServer(SERVER_DIR, databaseUrl, secret, logFile('server'))), results: new Map() };
+    const bare: Side = { served: started(await startBareServer(databaseUrl, secret, logFile('bare'))), results: new Map() };
     const mismatches = await compareAnswers(sql, chosen, data, ours, bare);
     for (const scenario of chosen) {
       for (const side of [ours, bare]) await runScenario(sql, scenario, data, side);
     }
     if (withFlood) for (const side of [ours, bare]) await runFlood(sql, data, side);
-    const version = (await sql.query<{ server_version: string }>('SHOW server_version')).rows[0]!.server_version;
-    const output = table(ours, bare, chosen, machine(version), mismatches);
+    const output = table(ours, bare, chosen, await machine(), mismatches);
     console.log(`\n${output}`);
     if (env.BENCH_WRITE) {
       const dir = path.join(__dirname, 'results');
@@ -227,10 +209,5 @@ export async function sideBySideBench(names: string[] = []): Promise<void> {
       writeFileSync(file, `${output}\n`);
       progress(`written to ${path.relative(process.cwd(), file)}`);
     }
-  } finally {
-    for (const served of servers) await served.stop();
-    await sql.end();
-    await database.drop();
-    rmSync(logs, { recursive: true, force: true });
-  }
+  });
 }
