@@ -39,7 +39,10 @@ export async function benchRun(work: (run: BenchRun) => Promise<void>): Promise<
     await work({
       sql, data, databaseUrl: database.url, secret,
       logFile: (name) => path.join(logs, `${name}.log`),
-      started: (served) => (servers.push(served), served),
+      started: (served) => {
+        servers.push(served);
+        return served;
+      },
       machine: async () => machine((await sql.query<{ server_version: string }>('SHOW server_version')).rows[0]!.server_version),
     });
   } finally {

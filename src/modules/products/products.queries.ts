@@ -65,6 +65,7 @@ export async function selectProductText(db: Db, id: number, mediaBaseUrl: string
 
 export interface ProductRead {
   product: ProductJson;
+  /** For the ETag, as in ProductText. */
   updatedAt: Date;
 }
 
