@@ -137,6 +137,30 @@ describe('failed logins per account', () => {
     }
   });
 
+  it('is not given back by another account\'s login, even one that tries to go by the victim\'s email', async () => {
+    const app = appWith({ auth: { loginFailuresPerAccount: 3 } });
+    const victim = await buildUser();
+    const other = await buildUser();
+    // The look-alike that once shared (and cleared) the victim's budget cannot exist.
+    await request(app).post('/api/users/register/').send({ username: victim.email, email: 'lookalike@example.com', password: DEFAULT_PASSWORD }).expect(400);
+
+    expect((await loginAs(app, victim.email, 'wrong-guess-1')).status).toBe(401);
+    expect((await loginAs(app, victim.email, 'wrong-guess-2')).status).toBe(401);
+    expect((await loginAs(app, victim.email, DEFAULT_PASSWORD.toUpperCase())).status).toBe(401);
+    expect((await loginAs(app, other.username, other.password)).status).toBe(200);
+
+    expectThrottled(await loginAs(app, victim.email, victim.password));
+  });
+
+  it('never throttles an account that keeps logging in, by whichever of its names, with a typo now and then', async () => {
+    const app = appWith({ auth: { loginFailuresPerAccount: 3 } });
+    const staff = await buildUser({ isStaff: true });
+    for (let i = 0; i < 12; i += 1) {
+      expect((await loginAs(app, staff.email, `${staff.password}-typo`)).status).toBe(401);
+      expect((await loginAs(app, i % 2 ? staff.username : staff.email.toUpperCase(), staff.password)).status).toBe(200);
+    }
+  });
+
   it('expires by itself at the end of its window (no permanent lockout)', async () => {
     const app = appWith({ auth: { loginFailuresPerAccount: 2, failureWindowSeconds: 1 } });
     const user = await buildUser();

@@ -167,28 +167,24 @@ const checkout = (userId: number) => inTransaction(async (c) => {
 });
 
 let dummyHash: Promise<string> | undefined;
-// users.service.ts authenticateCredentials + refresh-tokens.ts issueTokenPair.
+// users.credentials.ts authenticateCredentials + refresh-tokens.ts issueTokenPair.
 async function login(body: Row) {
   const username = String(body?.username ?? '');
   const password = String(body?.password ?? '');
-  const { rows } = await pool.query(
+  const { rows: [user] } = await pool.query(
     `SELECT id, username, is_staff, is_active, password_hash, token_version FROM users
-     WHERE username = $1 OR lower(email) = lower($1) ORDER BY (username = $1) DESC LIMIT 2`, [username]);
-  if (rows.length === 0) {
-    dummyHash ??= bcrypt.hash(`no-such-user-${Math.random()}`, ROUNDS);
-    await bcrypt.compare(password, await dummyHash);
-  }
-  for (const user of rows) {
-    if ((await bcrypt.compare(password, user.password_hash)) && user.is_active) {
-      const claims = { user_id: user.id, sid: randomUUID(), ver: user.token_version };
-      const jti = randomUUID();
-      const refresh = jwt.sign({ ...claims, token_type: 'refresh' }, SECRET, { algorithm: 'HS256', expiresIn: REFRESH_SECONDS, jwtid: jti, ...JWT_OPTIONS });
-      await pool.query(
-        'INSERT INTO refresh_tokens (user_id, jti, token_hash, family_id, expires_at) VALUES ($1, $2, $3, $4, $5)',
-        [user.id, jti, createHash('sha256').update(refresh).digest('hex'), claims.sid, new Date(Date.now() + REFRESH_SECONDS * 1000)]);
-      const access = jwt.sign({ ...claims, token_type: 'access' }, SECRET, { algorithm: 'HS256', expiresIn: ACCESS_SECONDS, jwtid: randomUUID(), ...JWT_OPTIONS });
-      return { access, refresh };
-    }
+     WHERE id = (SELECT user_id FROM user_login_names WHERE name = lower($1))`, [username]);
+  dummyHash ??= bcrypt.hash(`no-such-user-${Math.random()}`, ROUNDS);
+  const usable = user && Buffer.byteLength(password) <= 72;
+  if ((await bcrypt.compare(password, usable ? user.password_hash : await dummyHash)) && usable && user.is_active) {
+    const claims = { user_id: user.id, sid: randomUUID(), ver: user.token_version };
+    const jti = randomUUID();
+    const refresh = jwt.sign({ ...claims, token_type: 'refresh' }, SECRET, { algorithm: 'HS256', expiresIn: REFRESH_SECONDS, jwtid: jti, ...JWT_OPTIONS });
+    await pool.query(
+      'INSERT INTO refresh_tokens (user_id, jti, token_hash, family_id, expires_at) VALUES ($1, $2, $3, $4, $5)',
+      [user.id, jti, createHash('sha256').update(refresh).digest('hex'), claims.sid, new Date(Date.now() + REFRESH_SECONDS * 1000)]);
+    const access = jwt.sign({ ...claims, token_type: 'access' }, SECRET, { algorithm: 'HS256', expiresIn: ACCESS_SECONDS, jwtid: randomUUID(), ...JWT_OPTIONS });
+    return { access, refresh };
   }
   throw new Fail(401, 'No active account found with the given credentials');
 }

@@ -66,6 +66,20 @@ describe('create-admin', () => {
   });
 
   it.each([
+    ['a case-only variant of a username', ['--username', 'TAKEN@example.org', '--email', 'second@example.com'], /username already exists/],
+    ['another account\'s email as username', ['--username', 'First@Example.com', '--email', 'second@example.com'], /username already exists/],
+    ['another account\'s username as email', ['--username', 'second', '--email', 'Taken@Example.org'], /email already exists/],
+  ])('refuses %s, says so on stderr and creates nothing', async (_case, args, message) => {
+    await buildUser({ username: 'taken@example.org', email: 'first@example.com' });
+
+    const result = await createAdmin(...args, '--password', PASSWORD);
+
+    expect(result.code).not.toBe(0);
+    expect(result.stderr).toMatch(message);
+    expect(await db().user.count()).toBe(1);
+  });
+
+  it.each([
     ['a missing --email', ['--username', 'newadmin', '--password', PASSWORD], /--email/],
     ['an entirely numeric, common password', ['--username', 'newadmin', '--email', 'new@example.com', '--password', '12345678'], /--password:.*(numeric|common)/],
     ['an unknown flag', ['--username', 'newadmin', '--email', 'new@example.com', '--password', PASSWORD, '--superuser'], /superuser/],

@@ -202,6 +202,47 @@ describe('invariants that only the SQL migration holds', () => {
     expect(await db().user.count()).toBe(1);
   });
 
+  it('refuses a username that differs from another only in case', async () => {
+    await pg.query(insertUser, ['boss', 'boss@example.com']);
+
+    const error = await sqlError(insertUser, ['BOSS', 'other@example.com']);
+
+    expect(error).toMatchObject({ code: '23505', constraint: 'users_username_lower_key' });
+    expect(await db().user.count()).toBe(1);
+  });
+
+  it.each([
+    ['a username that is another account\'s email', ['Jack@Example.com', 'x@example.com'], 'users_username_login_name_key'],
+    ['an email that is another account\'s username', ['other', 'JACK'], 'users_email_login_name_key'],
+  ])('refuses %s, on insert and on update, naming the column that brought it', async (_case, [username, email], constraint) => {
+    await pg.query(insertUser, ['jack', 'jack@example.com']);
+    await pg.query(insertUser, ['kate', 'kate@example.com']);
+
+    const inserted = await sqlError(insertUser, [username, email]);
+    const updated = await sqlError(`UPDATE users SET username = $1, email = $2 WHERE username = 'kate'`, [username, email]);
+
+    expect(inserted).toMatchObject({ code: '23505', constraint });
+    expect(updated).toMatchObject({ code: '23505', constraint });
+    expect((await db().user.findMany({ orderBy: { id: 'asc' } })).map((u) => [u.username, u.email])).toEqual([
+      ['jack', 'jack@example.com'],
+      ['kate', 'kate@example.com'],
+    ]);
+  });
+
+  it('keeps user_login_names in step with users: every name, lowercased, once', async () => {
+    await pg.query(insertUser, ['Lena', 'Lena@Example.com']);
+    await pg.query(insertUser, ['mo@example.com', 'MO@example.com']);
+    await pg.query(`UPDATE users SET email = 'lena@example.org' WHERE username = 'Lena'`);
+
+    const { rows } = await pg.query(`SELECT n.name, u.username FROM user_login_names n JOIN users u ON u.id = n.user_id ORDER BY n.name`);
+
+    expect(rows).toEqual([
+      { name: 'lena', username: 'Lena' },
+      { name: 'lena@example.org', username: 'Lena' },
+      { name: 'mo@example.com', username: 'mo@example.com' },
+    ]);
+  });
+
   it('refuses the same through the Prisma client with a P2002 unique violation', async () => {
     await db().user.create({ data: { username: 'bob', email: 'Bob@Example.com', passwordHash: 'x' } });
 

@@ -244,4 +244,33 @@ describe('migrate', () => {
     const [index] = await query(url, `SELECT indexname FROM pg_indexes WHERE tablename = 'notes'`);
     expect(index).toEqual({ indexname: 'notes_title_idx' });
   });
+
+  it('gives every login name to one account, renaming the later of existing clashes, and keeps the users', async () => {
+    const url = await scratchDatabase();
+    const before = migrationsFolder();
+    for (const { name } of readMigrations().filter((m) => m.name < '20261202000000_login_names')) {
+      writeMigration(before, name, readFileSync(path.join(MIGRATIONS_DIR, name, 'migration.sql'), 'utf8'));
+    }
+    await migrate(url, before);
+    const users = [
+      ['boss', 'boss@example.com'],
+      ['Boss', 'boss2@example.com'],
+      ['BOSS', 'boss3@example.com'],
+      ['victim', 'victim@example.com'],
+      ['VICTIM@example.com', 'lookalike@example.com'],
+      ['self@example.com', 'Self@example.com'],
+      ['boss-2', 'boss7@example.com'],
+    ];
+    for (const [username, email] of users) {
+      await query(url, `INSERT INTO users (username, email, password_hash, updated_at) VALUES ($1, $2, 'x', now())`, [username, email]);
+    }
+
+    await migrate(url);
+
+    const after = await query<{ id: number; username: string; email: string }>(url, 'SELECT id, username, email FROM users ORDER BY id');
+    expect(after.map((u) => u.username)).toEqual(['boss', 'Boss-2-1', 'BOSS-3', 'victim', 'VICTIM@example.com-5', 'self@example.com', 'boss-2']);
+    expect(after.map((u) => u.email)).toEqual(users.map(([, email]) => email));
+    const names = await query<{ count: string }>(url, 'SELECT count(*) FROM user_login_names');
+    expect(Number(names[0]!.count)).toBe(13); // seven usernames and seven emails, less self@example.com's one name
+  });
 });

@@ -2,7 +2,7 @@ import { db } from '../../lib/db';
 import { AuthenticationError } from '../../lib/errors';
 import type { Throttle } from '../../lib/throttle';
 import { INVALID_TOKEN_MESSAGE, verifyToken } from '../../lib/tokens';
-import { authenticateCredentials, findActiveUser, loginBudgetKeys } from '../users/users.credentials';
+import { authenticateCredentials, findActiveUser, loginBudgetKey } from '../users/users.credentials';
 import type { TokenUser } from '../users/users.service';
 import { endSession, isRefreshTokenLive, issueTokenPair, revokeFamily, spendRefreshToken, type TokenPair } from './refresh-tokens';
 import { findSessionUser } from './session-user';
@@ -13,7 +13,6 @@ const invalidToken = () => new AuthenticationError(INVALID_TOKEN_MESSAGE, 'token
  * `failures` budgets failed logins per account, whichever IPs they come from
  * and whichever of its names (username or email, in any spelling the database
  * matches) they use; once spent, the answer is "throttled" before bcrypt runs.
- * A name that could log into two accounts spends both budgets.
  */
 export async function login(username: string, password: string, failures: Throttle): Promise<TokenPair> {
   return issueTokenPair(await checkCredentialsWithinBudget(username, password, failures));
@@ -21,12 +20,8 @@ export async function login(username: string, password: string, failures: Thrott
 
 /** authenticateCredentials within the per-account budgets of failed logins (the API's and the admin site's login). */
 export async function checkCredentialsWithinBudget(login: string, password: string, failures: Throttle): Promise<TokenUser> {
-  const keys = failures.enabled ? await loginBudgetKeys(login) : [];
-  const check = keys.reduceRight<() => Promise<TokenUser>>(
-    (inner, key) => () => failures.attempt(key, inner),
-    () => authenticateCredentials(login, password),
-  );
-  return check();
+  const check = () => authenticateCredentials(login, password);
+  return failures.enabled ? failures.attempt(await loginBudgetKey(login), check) : check();
 }
 
 /** Rotation: the presented token dies and a new pair from the same login is issued. */
