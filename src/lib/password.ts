@@ -15,8 +15,15 @@ export function hashPassword(password: string): Promise<string> {
 // time does not reveal which usernames exist.
 let dummyHash: Promise<string> | undefined;
 
+// bcrypt reads only the first 72 bytes of a password, so a longer one would
+// match the hash of its first 72 bytes: "secret...x" and "secret...xyz" alike.
+// No password over 72 bytes can be set (passwordField), so none may match;
+// it is still compared (with the dummy) so that it takes the usual time.
+const BCRYPT_MAX_BYTES = 72;
+
 export async function verifyPassword(password: string, hash: string | undefined): Promise<boolean> {
-  if (hash) return hashing.run(() => bcrypt.compare(password, hash));
+  const usable = Buffer.byteLength(password) <= BCRYPT_MAX_BYTES;
+  if (hash && usable) return hashing.run(() => bcrypt.compare(password, hash));
   dummyHash ??= bcrypt.hash(`no-such-user-${Math.random()}`, config.auth.bcryptRounds);
   const known = await dummyHash;
   await hashing.run(() => bcrypt.compare(password, known));
