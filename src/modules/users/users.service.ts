@@ -140,6 +140,9 @@ export async function adminUpdateUser(id: number, input: AdminUpdateUserInput, a
       })
       .catch(rethrowDuplicate);
     if (input.is_active === false) await endAllSessions(id, tx);
+    // Losing staff ends admin sessions for good, not only while it lasts:
+    // staff granted again later log in again, their old cookies stay dead.
+    if (before.isStaff && !user.isStaff) await tx.adminSession.deleteMany({ where: { userId: id } });
     await recordChange(tx, actor, { action: 'update', objectType: 'user', objectId: id, objectRepr: user.username, changes: changedFields(logged(before), logged(user)) });
     return user;
   });
