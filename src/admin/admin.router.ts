@@ -8,7 +8,7 @@ import express, { Router, type ErrorRequestHandler, type RequestHandler } from '
 import { ipKeyGenerator } from 'express-rate-limit';
 import multer from 'multer';
 import { config } from '../config';
-import { AuthenticationError, NotFoundError, ServerBusyError, ThrottledError } from '../lib/errors';
+import { AuthenticationError, NotFoundError, ServerBusyError, ThrottledError, type FieldErrors } from '../lib/errors';
 import type { AuthThrottles } from '../lib/throttle';
 import { recentChanges } from '../modules/audit/audit.service';
 import { checkCredentialsWithinBudget } from '../modules/auth/auth.service';
@@ -17,6 +17,8 @@ import { dashboardCounts, LOW_STOCK, salesPerDay } from '../modules/reports/repo
 import { closeSession, findSession, openSession, SESSION_COOKIE, SESSION_HOURS } from './admin-session';
 import { csrfProtection, csrfToken } from './csrf';
 import { databaseTrouble } from '../http/database-errors';
+import { nullCharacterErrors } from '../http/null-characters';
+import { refuseNullCharactersInQuery } from './null-characters';
 import { render } from './render';
 import { salesChartSvg } from './sales-chart';
 
@@ -78,17 +80,19 @@ export function adminRouter(throttles: AuthThrottles, sections: AdminSections = 
     // Admin pages are personal and change with every action: never cached.
     res.setHeader('Cache-Control', 'no-store');
     next();
-  });
+  }, refuseNullCharactersInQuery);
 
   router.get('/login', csrfToken, (req, res) => {
     if (res.locals.staff) return res.redirect(303, safeNext(req.query.next));
-    render(res, 'login', { title: 'Log in', next: safeNext(req.query.next) });
+    render(res, 'login', { title: 'Log in', next: safeNext(req.query.next), errors: {} });
   });
   router.post('/login', express.urlencoded({ extended: false, limit: '16kb', parameterLimit: 10 }), csrfProtection, csrfToken, async (req, res) => {
     const username = typeof req.body.username === 'string' ? req.body.username.trim() : '';
     const password = typeof req.body.password === 'string' ? req.body.password : '';
     const next = safeNext(req.body.next);
-    const fail = (message: string, status: number) => render(res, 'login', { title: 'Log in', next, username, error: message }, status);
+    const fail = (message: string | undefined, status: number, errors: FieldErrors = {}) => render(res, 'login', { title: 'Log in', next, username, error: message, errors }, status);
+    const withNull = nullCharacterErrors({ username, password });
+    if (withNull) return fail(undefined, 400, withNull);
     if (!username || !password) return fail('Enter a username and a password.', 400);
     try {
       await throttles.perIp.spend(ipKeyGenerator(req.ip ?? 'unknown'));

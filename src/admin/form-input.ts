@@ -1,8 +1,10 @@
 // Reading admin forms: fields arrive as strings (a checkbox as 'on' or not at
-// all), are checked by the API's own zod schemas, and any refusal, whether
-// from the schema or from a service's rule, becomes messages beside the fields.
+// all), are checked by the API's own NUL check and zod schemas, and any
+// refusal, whether from those or from a service's rule, becomes messages
+// beside the fields.
 import type { Request, Response } from 'express';
 import type { z } from 'zod';
+import { nullCharacterErrors } from '../http/null-characters';
 import { idParams } from '../http/params';
 import { zodFieldErrors } from '../http/zod-errors';
 import { NotFoundError, ValidationError, type FieldErrors } from '../lib/errors';
@@ -34,7 +36,10 @@ export function idFilter(raw: string): number | undefined {
 
 export type FormResult<T> = { ok: true; value: T } | { ok: false; errors: FieldErrors };
 
+/** The form's fields by the API's rules: a NUL first (PostgreSQL could not store it), then the schema. */
 export function parseForm<S extends z.ZodType>(schema: S, input: unknown): FormResult<z.output<S>> {
+  const withNull = nullCharacterErrors(input);
+  if (withNull) return { ok: false, errors: withNull };
   const parsed = schema.safeParse(input);
   return parsed.success ? { ok: true, value: parsed.data } : { ok: false, errors: zodFieldErrors(parsed.error) };
 }

@@ -5,11 +5,11 @@
 import { Router } from 'express';
 import { ConflictError, NotFoundError } from '../lib/errors';
 import { changesOf } from '../modules/audit/audit.service';
-import { ORDER_STATUSES, type OrderStatus } from '../modules/orders/orders.schemas';
+import { ORDER_STATUSES, updateOrderBody, type OrderStatus } from '../modules/orders/orders.schemas';
 import { allowedTransitions, changeOrderStatus, getOrder, listOrders } from '../modules/orders/orders.service';
 import { getUser } from '../modules/users/users.service';
 import { staffViewer } from './admin.router';
-import { adminActor, idFilter, pathId, textField } from './form-input';
+import { adminActor, idFilter, parseForm, pathId, textField } from './form-input';
 import { noticeOf, pageNumber, pageRequestOf, pagerOf } from './list-page';
 import { queryString, render } from './render';
 
@@ -42,10 +42,11 @@ export function ordersSection(): Router {
 
   router.post('/:id/status', async (req, res) => {
     const id = pathId(req, 'No order matches the given query.');
-    const target = textField(req.body.status);
+    // The buttons send one of the statuses; anything else (a NUL, a made-up status) is refused as the API refuses it.
+    const form = parseForm(updateOrderBody, { status: textField(req.body.status) });
+    if (!form.ok) return showOrder(res, id, { error: Object.values(form.errors).flat().join(' ') }, 400);
     try {
-      if (!isStatus(target)) throw new ConflictError('Choose one of the status changes offered on the page.');
-      await changeOrderStatus(staffViewer(res.locals.staff), id, target, adminActor(res));
+      await changeOrderStatus(staffViewer(res.locals.staff), id, form.value.status, adminActor(res));
     } catch (error) {
       if (!(error instanceof ConflictError)) throw error;
       return showOrder(res, id, { error: error.message }, 409);

@@ -7,6 +7,10 @@ import { Eta } from 'eta';
 import { config } from '../config';
 
 const eta = new Eta({ views: path.join(__dirname, 'views'), cache: config.nodeEnv === 'production' });
+// Eta's own escaping, minus U+0000: HTML has no way to show one, so a value
+// refused for holding a NUL is shown again without it.
+const escapeHtml = eta.config.escapeFunction;
+eta.configure({ escapeFunction: (value: unknown) => escapeHtml(value).replaceAll('\u0000', '') });
 
 export function render(res: Response, view: string, data: Record<string, unknown> = {}, status = 200): void {
   const html = eta.render(view, { ...res.locals, ...data });

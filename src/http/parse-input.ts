@@ -6,7 +6,8 @@ import type { z, ZodType } from 'zod';
 import '../lib/zod-messages';
 import { ValidationError, type FieldErrors } from '../lib/errors';
 import { HttpError } from './errors';
-import { fieldName, zodFieldErrors } from './zod-errors';
+import { nullCharacterErrors } from './null-characters';
+import { zodFieldErrors } from './zod-errors';
 
 export function bodyOf(req: Request, multipartAllowed: boolean): unknown {
   const hasBody = Number(req.headers['content-length'] ?? 0) > 0 || req.headers['transfer-encoding'] !== undefined;
@@ -18,45 +19,9 @@ export function bodyOf(req: Request, multipartAllowed: boolean): unknown {
 
 const WHERE_LABEL = { body: 'Invalid input', query: 'Invalid query parameter', header: 'Invalid header' } as const;
 
-/**
- * PostgreSQL text cannot hold U+0000; DRF refuses it with this very message.
- * One pass over every key and value with an explicit stack (bodies are at
- * most 32 levels deep, see json-body.ts, but the walk does not rely on it).
- * Each step links to its parent instead of copying the path, so the cost is
- * linear in the input; the path is spelled out only for the field reported.
- */
-interface Step {
-  value: unknown;
-  key?: string;
-  parent?: Step;
-}
-
-function pathOf(step: Step): string[] {
-  const path: string[] = [];
-  for (let at: Step | undefined = step; at?.key !== undefined; at = at.parent) path.push(at.key);
-  return path.reverse();
-}
-
-export function findNullCharacter(input: unknown): string | undefined {
-  const stack: Step[] = [{ value: input }];
-  while (stack.length) {
-    const step = stack.pop()!;
-    const { value } = step;
-    if (typeof value === 'string') {
-      if (value.includes('\u0000')) return step.key === undefined ? 'non_field_errors' : fieldName(pathOf(step));
-    } else if (value && typeof value === 'object') {
-      for (const key of Object.keys(value)) {
-        if (key.includes('\u0000')) return fieldName([...pathOf(step), key]);
-        stack.push({ value: (value as Record<string, unknown>)[key], key, parent: step });
-      }
-    }
-  }
-  return undefined;
-}
-
 export function parseInput<T extends ZodType>(schema: T, input: unknown, where: keyof typeof WHERE_LABEL): z.output<T> {
-  const withNull = findNullCharacter(input);
-  if (withNull) throw invalid(where, { [withNull]: ['Null characters are not allowed.'] });
+  const withNull = nullCharacterErrors(input);
+  if (withNull) throw invalid(where, withNull);
   const result = schema.safeParse(input);
   if (result.success) return result.data;
   throw invalid(where, zodFieldErrors(result.error));

@@ -1,7 +1,7 @@
 // Hostile bodies get a 4xx quickly and cost the server little: nesting is
 // refused on the raw bytes before any parse or walk, bodies are small where
 // the data is small, and an error body never grows with the input.
-import { findNullCharacter } from '../../src/http/parse-input';
+import { findNullCharacter } from '../../src/http/null-characters';
 import { MAX_JSON_DEPTH, nestsDeeperThan } from '../../src/http/json-body';
 import { api, signedIn } from '../support/api';
 
