@@ -51,6 +51,19 @@ describe('admin cart items', () => {
     expect(nonsense.text).toContain('No cart lines for this filter.');
   });
 
+  it('matches % and _ in the username filter as themselves, never as wildcards', async () => {
+    const staff = await buildUser({ isStaff: true });
+    await cartLine((await buildUser({ username: 'per%cent', email: 'p@example.com' })).id, { name: 'Teapot' });
+    await cartLine((await buildUser({ username: 'under_score', email: 'u@example.com' })).id, { name: 'Kettle' });
+    await cartLine((await buildUser({ username: 'plain-name', email: 'n@example.com' })).id, { name: 'Spoon' });
+    const agent = await adminAgent(staff);
+    const products = async (username: string) => [...(await agent.get(`/admin/cart-items/?username=${encodeURIComponent(username)}`).expect(200)).text.matchAll(/<td><a href="\/admin\/products\/\d+\/">([^<]*)<\/a><\/td>/g)].map((m) => m[1]);
+
+    expect(await products('%')).toEqual(['Teapot']);
+    expect(await products('_')).toEqual(['Kettle']);
+    expect(await products('R_S')).toEqual(['Kettle']);
+  });
+
   it('removes a line with its Remove button, back to that user\'s lines, and logs who removed what', async () => {
     const staff = await buildUser({ isStaff: true });
     const owner = await buildUser();

@@ -61,6 +61,22 @@ describe('admin users: list and user page', () => {
     }
   });
 
+  it('matches %, _ and \\ in a search as themselves, never as wildcards', async () => {
+    const staff = await buildUser({ isStaff: true });
+    const odd = ['per%cent', 'under_score', 'back\\slash', 'plain-name'];
+    const ids = new Map<string, number>();
+    for (const [i, username] of odd.entries()) ids.set(username, (await db().user.create({ data: { username, email: `odd${i}@example.com`, passwordHash: 'x' } })).id);
+    const agent = await adminAgent(staff);
+    const found = async (q: string) => [...(await agent.get(`/admin/users/?q=${encodeURIComponent(q)}`).expect(200)).text.matchAll(/<td><a href="\/admin\/users\/(\d+)\/">/g)].map((m) => Number(m[1]));
+
+    expect(await found('%')).toEqual([ids.get('per%cent')]);
+    expect(await found('_')).toEqual([ids.get('under_score')]);
+    expect(await found('\\')).toEqual([ids.get('back\\slash')]);
+    expect(await found('r%c')).toEqual([ids.get('per%cent')]);
+    expect(await found('r_s')).toEqual([ids.get('under_score')]);
+    expect(await found('ODD1@')).toEqual([ids.get('under_score')]);
+  });
+
   it('shows a user with their orders (linked), a link to their cart lines, and the changes made to them', async () => {
     const staff = await signedIn({ isStaff: true });
     const customer = await buildUser();

@@ -6,6 +6,7 @@
 // keys take, so logins and token refreshes never wait behind a checkout.
 import { db, type Db, Prisma } from '../../lib/db';
 import { NotFoundError, ValidationError } from '../../lib/errors';
+import { escapeLike } from '../../lib/like-pattern';
 import { mediaUrl } from '../../lib/media';
 import { formatMoney, lineTotal } from '../../lib/money';
 import { MAX_CART_LINES, type AddToCartInput } from './cart.schemas';
@@ -110,14 +111,14 @@ export type StaffCartLine = Prisma.CartItemGetPayload<typeof lineForStaff>;
 
 export interface CartItemFilter {
   userId?: number;
-  /** Part of the owner's username, any case. */
+  /** Part of the owner's username, any case; % and _ are matched as themselves. */
   username?: string;
 }
 
 export async function listCartItems(filter: CartItemFilter, page: { skip: number; take: number }, client: Db = db()) {
   const where: Prisma.CartItemWhereInput = {
     userId: filter.userId,
-    user: filter.username ? { username: { contains: filter.username, mode: 'insensitive' } } : undefined,
+    user: filter.username ? { username: { contains: escapeLike(filter.username), mode: 'insensitive' } } : undefined,
   };
   const [count, results] = await Promise.all([
     client.cartItem.count({ where }),

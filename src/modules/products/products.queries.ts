@@ -10,6 +10,7 @@
 // its answer is compared with the query API's for the same rows.
 import { Prisma, type Db } from '../../lib/db';
 import { mediaUrl } from '../../lib/media';
+import { containsPattern } from '../../lib/like-pattern';
 import type { PageRequest } from '../../http/pagination';
 import type { ProductListQuery } from './products.schemas';
 
@@ -92,14 +93,11 @@ const ORDER_BY: Record<NonNullable<ListFilter['ordering']>, Prisma.Sql> = {
   '-created_at': Prisma.sql`p.created_at DESC, p.id DESC`,
 };
 
-/** The user's %, _ and \ match themselves: backslash is LIKE's default escape. */
-export const likePattern = (term: string) => `%${term.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-
 function whereClause(filter: ListFilter): Prisma.Sql {
   const conditions: Prisma.Sql[] = [];
   if (filter.search) {
     // ILIKE on each column, so the trigram GIN indexes serve the search.
-    const pattern = likePattern(filter.search);
+    const pattern = containsPattern(filter.search);
     conditions.push(Prisma.sql`(name ILIKE ${pattern} OR description ILIKE ${pattern})`);
   }
   if (filter.min_price) conditions.push(Prisma.sql`price >= ${filter.min_price}::numeric`);

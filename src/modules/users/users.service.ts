@@ -1,5 +1,6 @@
 import { db, type Db, Prisma } from '../../lib/db';
 import { NotFoundError, ValidationError } from '../../lib/errors';
+import { escapeLike } from '../../lib/like-pattern';
 import { hashPassword, verifyPassword } from '../../lib/password';
 import type { Throttle } from '../../lib/throttle';
 import { uniqueViolation } from '../../lib/unique-violation';
@@ -106,7 +107,7 @@ export async function updateMe(id: number, input: UpdateMeInput, passwordChecks:
 
 export async function listUsers(page: PageRequest, filter: { search?: string } = {}, client: Db = db()) {
   const where: Prisma.UserWhereInput = filter.search
-    ? { OR: [{ username: { contains: filter.search, mode: 'insensitive' } }, { email: { contains: filter.search, mode: 'insensitive' } }] }
+    ? { OR: [{ username: { contains: escapeLike(filter.search), mode: 'insensitive' } }, { email: { contains: escapeLike(filter.search), mode: 'insensitive' } }] }
     : {};
   const [count, users] = await Promise.all([
     client.user.count({ where }),
