@@ -16,6 +16,7 @@ import { listOrders } from '../modules/orders/orders.service';
 import { dashboardCounts, LOW_STOCK, salesPerDay } from '../modules/reports/reports.service';
 import { closeSession, findSession, openSession, SESSION_COOKIE, SESSION_HOURS } from './admin-session';
 import { csrfProtection, csrfToken } from './csrf';
+import { readMultipart } from './form-upload';
 import { databaseTrouble } from '../http/database-errors';
 import { nullCharacterErrors } from '../http/null-characters';
 import { refuseNullCharactersInQuery } from './null-characters';
@@ -48,15 +49,6 @@ const loadStaff: RequestHandler = async (req, res, next) => {
 const plainCookies: RequestHandler = (req, _res, next) => {
   for (const [name, value] of Object.entries(req.cookies ?? {})) if (typeof value !== 'string') delete req.cookies[name];
   next();
-};
-
-/** The form's single optional image. A body that is not well-formed multipart is the client's error (400), never a 500. */
-const upload = multer({ storage: multer.memoryStorage(), limits: { fileSize: config.uploads.maxBytes, files: 1, fields: 30, fieldSize: 64 * 1024 } }).single('image');
-const readMultipart: RequestHandler = (req, res, next) => {
-  upload(req, res, (error?: unknown) => {
-    if (!error || error instanceof multer.MulterError) return next(error);
-    next(Object.assign(new Error('The form could not be read.'), { status: 400, cause: error }));
-  });
 };
 
 const requireStaff: RequestHandler = (req, res, next) => {
@@ -150,10 +142,8 @@ export const adminErrors: ErrorRequestHandler = (error, req, res, next) => {
   if (res.headersSent) return next(error);
   if (error?.code === 'csrf_invalid') return render(res, 'error', { title: 'Forbidden', message: error.message }, 403);
   if (error instanceof NotFoundError) return render(res, 'error', { title: 'Not found', message: error.message }, 404);
-  if (error instanceof multer.MulterError) {
-    const message = error.code === 'LIMIT_FILE_SIZE' ? `The file is too large: at most ${config.uploads.maxBytes} bytes.` : 'The form could not be read.';
-    return render(res, 'error', { title: 'Bad request', message }, error.code === 'LIMIT_FILE_SIZE' ? 413 : 400);
-  }
+  // Too many parts or files, a file in a field other than the image's: an image too large is the form's own error.
+  if (error instanceof multer.MulterError) return render(res, 'error', { title: 'Bad request', message: 'The form could not be read.' }, 400);
   const status = Number(error?.status ?? error?.statusCode);
   if (status === 404) return render(res, 'error', { title: 'Not found', message: 'There is no such page in the admin site.' }, 404);
   if (status >= 400 && status < 500) return render(res, 'error', { title: 'Bad request', message: 'The request could not be read.' }, status);

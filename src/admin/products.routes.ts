@@ -5,11 +5,14 @@
 // before a sale cannot put the old stock back) and writes the change log in
 // the same transaction as the change.
 import { Router, type Request, type Response } from 'express';
+import type { z } from 'zod';
+import { fileTooLargeMessage } from '../http/upload';
 import { StaleVersionError, type FieldErrors } from '../lib/errors';
 import { changesOf } from '../modules/audit/audit.service';
 import { adminProductListQuery, createProductBody, ORDERINGS, replaceProductBody } from '../modules/products/products.schemas';
 import * as products from '../modules/products/products.service';
 import { adminActor, checkboxField, parseForm, pathId, refusal, textField } from './form-input';
+import { uploadTooLarge } from './form-upload';
 import { noticeOf, pageNumber, pageRequestOf, pagerOf } from './list-page';
 import { queryString, render } from './render';
 
@@ -52,6 +55,15 @@ const formOf = (body: Record<string, unknown>): ProductForm => ({
 function imageChange(req: Request): products.ImageChange {
   if (req.file) return { kind: 'set', bytes: req.file.buffer };
   return checkboxField(req.body?.remove_image) ? { kind: 'clear' } : { kind: 'keep' };
+}
+
+type CheckedForm<T> = { ok: true; value: T } | { ok: false; errors: FieldErrors; status: 400 | 413 };
+
+/** The form by the API's schema; an image over the size limit is one more field error, and makes the answer a 413. */
+function checkForm<S extends z.ZodType>(req: Request, schema: S, values: ProductForm): CheckedForm<z.output<S>> {
+  const form = parseForm(schema, values);
+  if (!uploadTooLarge(req)) return form.ok ? form : { ...form, status: 400 };
+  return { ok: false, errors: { ...(form.ok ? {} : form.errors), image: [fileTooLargeMessage()] }, status: 413 };
 }
 
 interface EditState {
@@ -106,8 +118,8 @@ export function productsSection(): Router {
 
   router.post('/new', async (req, res) => {
     const values = formOf(req.body);
-    const form = parseForm(createProductBody, values);
-    if (!form.ok) return renderNew(res, values, form.errors, 400);
+    const form = checkForm(req, createProductBody, values);
+    if (!form.ok) return renderNew(res, values, form.errors, form.status);
     try {
       const product = await products.createProduct(form.value, imageChange(req), adminActor(res));
       res.redirect(303, `/admin/products/${product.id}/?notice=created`);
@@ -127,8 +139,8 @@ export function productsSection(): Router {
     const stale = () => showProduct(res, id, { refused: values, errors: { non_field_errors: [STALE] } }, 409);
     // Every edit form carries the version it was loaded at; without one, the form cannot prove it is current.
     if (!version) return stale();
-    const form = parseForm(replaceProductBody, values);
-    if (!form.ok) return showProduct(res, id, { values, errors: form.errors, version }, 400);
+    const form = checkForm(req, replaceProductBody, values);
+    if (!form.ok) return showProduct(res, id, { values, errors: form.errors, version }, form.status);
     try {
       await products.updateProduct(id, form.value, imageChange(req), version, adminActor(res));
       res.redirect(303, `/admin/products/${id}/?notice=saved`);

@@ -214,6 +214,40 @@ describe('admin products: create and edit', () => {
     expect(await db().product.findMany()).toEqual([expect.objectContaining({ name: 'Plain', image: null })]);
   });
 
+  it('shows an image over the size limit beside the image field (413), keeps the other fields, and saves nothing', async () => {
+    const { agent } = await staffAgent();
+    const tooLarge = { bytes: Buffer.concat([pngBytes(), Buffer.alloc(config.uploads.maxBytes)]), filename: 'huge.png' };
+    const message = `The file is too large: at most ${config.uploads.maxBytes} bytes.`;
+    const created = await submitProductForm(agent, '/admin/products/new', '/admin/products/new',
+      { name: 'Big Mug', description: 'Kept <text>', price: '12.50', stock: '7' }, tooLarge);
+    expect(created.status).toBe(413);
+    expect(created.text).toContain('Please correct the errors below; nothing was saved.');
+    expect(created.text).toMatch(/id="image"[^>]*aria-describedby="image-hint image-error" aria-invalid="true"/);
+    expect(created.text).toContain(`<span class="field-error" id="image-error">${message}</span>`);
+    expect(created.text).toContain('value="Big Mug"');
+    expect(created.text).toContain('>Kept &lt;text&gt;</textarea>');
+    expect(created.text).toContain('value="12.50"');
+    expect(await db().product.count()).toBe(0);
+
+    // On the edit form too, with the file sent before the other fields and an invalid price beside it.
+    const product = await buildProduct({ name: 'Plain', price: '5.00', stock: 2 });
+    const page = `/admin/products/${product.id}/`;
+    const hidden = hiddenFields((await agent.get(page).expect(200)).text);
+    let req = agent.post(page).attach('image', tooLarge.bytes, { filename: 'huge.png', contentType: 'image/png' });
+    for (const [name, value] of Object.entries({ ...hidden, name: 'Renamed', description: '', price: 'abc', stock: '3' })) req = req.field(name, value);
+    const edited = await req;
+    expect(edited.status).toBe(413);
+    expect(edited.text).toContain(`<span class="field-error" id="image-error">${message}</span>`);
+    expect(edited.text).toContain('<span class="field-error" id="price-error">');
+    expect(edited.text).toContain('value="Renamed"');
+    expect(await db().product.findUniqueOrThrow({ where: { id: product.id } })).toMatchObject({ name: 'Plain', image: null });
+    expect(await db().adminLogEntry.count()).toBe(0);
+
+    // The CSRF token is still required.
+    await postMultipart(agent, '/admin/products/new', { name: 'Sneaky', price: '1.00', stock: '1' }, tooLarge).expect(403);
+    expect(await db().product.count()).toBe(1);
+  });
+
   it('saves an edit, logs each changed field before and after, and replaces then removes the image', async () => {
     const { staff, agent } = await staffAgent();
     const product = await buildProduct({ name: 'Old name', description: 'Same', price: '10.00', stock: 5 });
