@@ -4,7 +4,7 @@
 import { Router } from 'express';
 import { listCartItems, staffRemoveCartLine } from '../modules/cart/cart.service';
 import { adminActor, idFilter, pathId, textField } from './form-input';
-import { noticeOf, pageNumber, pageRequestOf, pagerOf } from './list-page';
+import { listStatus, noticeOf, pageNumber, pageRequestOf, pagerOf } from './list-page';
 import { queryString, render } from './render';
 
 const NOTICES = { removed: 'The cart line was removed.' };
@@ -17,15 +17,16 @@ export function cartItemsSection(): Router {
     const username = textField(req.query.username).trim().slice(0, 150);
     const page = pageNumber(req.query.page);
     const { count, results } = await listCartItems({ userId: idFilter(user), username: username || undefined }, pageRequestOf(page));
+    const pager = pagerOf(page, count);
     render(res, 'cart-items/list', {
       title: 'Cart items',
       user,
       username,
       lines: results,
-      pager: pagerOf(page, count),
+      pager,
       queryString,
       notice: noticeOf(NOTICES, req.query.notice),
-    });
+    }, listStatus(pager));
   });
 
   router.post('/:id/delete', async (req, res) => {

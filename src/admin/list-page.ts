@@ -1,6 +1,7 @@
 // Paging of the admin site's lists: `?page=` from 1, a fixed page size, and
 // the numbers a pager needs. A malformed page number means the first page;
-// one past the end shows an empty page with a way back.
+// one past the last is a 404 page that says so and links to the last one
+// (views/_pager.eta and _past-the-end.eta draw both).
 
 export const ADMIN_PAGE_SIZE = 25;
 
@@ -13,13 +14,19 @@ export const pageRequestOf = (page: number, size = ADMIN_PAGE_SIZE) => ({ skip: 
 
 export interface Pager {
   page: number;
+  /** At least 1: an empty list has one page, which says the list is empty. */
   pages: number;
   count: number;
+  pastTheEnd: boolean;
 }
 
 export function pagerOf(page: number, count: number, size = ADMIN_PAGE_SIZE): Pager {
-  return { page, pages: Math.max(1, Math.ceil(count / size)), count };
+  const pages = Math.max(1, Math.ceil(count / size));
+  return { page, pages, count, pastTheEnd: page > pages };
 }
+
+/** A list page's status: a page past the last names nothing (404), though it is drawn with the list's filters. */
+export const listStatus = (pager: Pager): number => (pager.pastTheEnd ? 404 : 200);
 
 /** Fixed notices shown after a redirect (`?notice=saved`): the text never comes from the URL. */
 export function noticeOf(notices: Record<string, string>, raw: unknown): string | undefined {

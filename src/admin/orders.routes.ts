@@ -10,7 +10,7 @@ import { allowedTransitions, changeOrderStatus, getOrder, listOrders } from '../
 import { getUser } from '../modules/users/users.service';
 import { staffViewer } from './admin.router';
 import { adminActor, idFilter, parseForm, pathId, textField } from './form-input';
-import { noticeOf, pageNumber, pageRequestOf, pagerOf } from './list-page';
+import { listStatus, noticeOf, pageNumber, pageRequestOf, pagerOf } from './list-page';
 import { queryString, render } from './render';
 
 const NOTICES = { changed: 'The order status was changed.' };
@@ -33,7 +33,8 @@ export function ordersSection(): Router {
     const page = pageNumber(req.query.page);
     const filter = { status: isStatus(status) ? status : undefined, user: idFilter(user) };
     const { count, results } = await listOrders(staffViewer(res.locals.staff), filter, pageRequestOf(page));
-    render(res, 'orders/list', { title: 'Orders', statuses: ORDER_STATUSES, status: filter.status ?? '', user, orders: results, pager: pagerOf(page, count), queryString });
+    const pager = pagerOf(page, count);
+    render(res, 'orders/list', { title: 'Orders', statuses: ORDER_STATUSES, status: filter.status ?? '', user, orders: results, pager, queryString }, listStatus(pager));
   });
 
   router.get('/:id', async (req, res) => {

@@ -13,7 +13,7 @@ import { adminProductListQuery, createProductBody, ORDERINGS, replaceProductBody
 import * as products from '../modules/products/products.service';
 import { adminActor, checkboxField, parseForm, pathId, refusal, textField } from './form-input';
 import { uploadTooLarge } from './form-upload';
-import { noticeOf, pageNumber, pageRequestOf, pagerOf } from './list-page';
+import { listStatus, noticeOf, pageNumber, pageRequestOf, pagerOf } from './list-page';
 import { queryString, render } from './render';
 
 const NOTICES = {
@@ -55,6 +55,16 @@ const formOf = (body: Record<string, unknown>): ProductForm => ({
 function imageChange(req: Request): products.ImageChange {
   if (req.file) return { kind: 'set', bytes: req.file.buffer };
   return checkboxField(req.body?.remove_image) ? { kind: 'clear' } : { kind: 'keep' };
+}
+
+/**
+ * One page of the list. Its count rides on its rows (a window count), so a page
+ * past the end has none to tell how many pages there are: the first row does.
+ */
+async function listPage(filter: Parameters<typeof products.listProducts>[0], page: number) {
+  const found = await products.listProducts(filter, pageRequestOf(page), '');
+  if (found.results.length || page === 1) return found;
+  return { results: [], count: (await products.listProducts(filter, { skip: 0, take: 1 }, '')).count };
 }
 
 type CheckedForm<T> = { ok: true; value: T } | { ok: false; errors: FieldErrors; status: 400 | 413 };
@@ -110,8 +120,9 @@ export function productsSection(): Router {
     const common = { title: 'Products', filters, queryString, sortable: SORTABLE, nextOrdering, notice: noticeOf(NOTICES, req.query.notice) };
     const parsed = parseForm(adminProductListQuery, given);
     if (!parsed.ok) return render(res, 'products/list', { ...common, errors: parsed.errors, products: [], pager: pagerOf(1, 0) }, 400);
-    const { count, results } = await products.listProducts(parsed.value, pageRequestOf(page), '');
-    render(res, 'products/list', { ...common, errors: {}, ordering: parsed.value.ordering ?? '-created_at', products: results, pager: pagerOf(page, count) });
+    const { count, results } = await listPage(parsed.value, page);
+    const pager = pagerOf(page, count);
+    render(res, 'products/list', { ...common, errors: {}, ordering: parsed.value.ordering ?? '-created_at', products: results, pager }, listStatus(pager));
   });
 
   router.get('/new', (_req, res) => renderNew(res, { name: '', description: '', price: '', stock: '0' }));

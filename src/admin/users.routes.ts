@@ -11,7 +11,7 @@ import { adminUpdateUserBody, registerBody, setPasswordBody } from '../modules/u
 import * as users from '../modules/users/users.service';
 import { staffViewer } from './admin.router';
 import { adminActor, checkboxField, parseForm, pathId, refusal, textField } from './form-input';
-import { noticeOf, pageNumber, pageRequestOf, pagerOf } from './list-page';
+import { listStatus, noticeOf, pageNumber, pageRequestOf, pagerOf } from './list-page';
 import { queryString, render } from './render';
 
 const NOTICES = {
@@ -70,7 +70,8 @@ export function usersSection(): Router {
     const q = textField(req.query.q).trim().slice(0, 254);
     const page = pageNumber(req.query.page);
     const { count, results } = await users.listUsers(pageRequestOf(page), { search: q || undefined });
-    render(res, 'users/list', { title: 'Users', q, queryString, users: results, pager: pagerOf(page, count), notice: noticeOf(NOTICES, req.query.notice) });
+    const pager = pagerOf(page, count);
+    render(res, 'users/list', { title: 'Users', q, queryString, users: results, pager, notice: noticeOf(NOTICES, req.query.notice) }, listStatus(pager));
   });
 
   router.get('/new', (_req, res) => {

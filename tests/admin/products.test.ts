@@ -140,9 +140,9 @@ describe('admin products: the list', () => {
     expect(namesIn(descending.text)[0]).toBe('Widget 29');
     expect(descending.text).toMatch(/aria-sort="descending"><a href="\/admin\/products\/\?search=widget&amp;ordering=price">Price/);
 
-    const pastTheEnd = await agent.get('/admin/products/?search=widget&page=9').expect(200);
-    expect(pastTheEnd.text).toContain('No products on this page.');
-    expect(pastTheEnd.text).toContain('Previous page');
+    const pastTheEnd = await agent.get('/admin/products/?search=widget&page=9').expect(404);
+    expect(pastTheEnd.text).toContain('Page 9 does not exist.');
+    expect(pastTheEnd.text).toContain('href="/admin/products/?search=widget&amp;page=2">Go to the last page (page 2)</a>');
   });
 });
 
