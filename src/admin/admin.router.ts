@@ -1,7 +1,8 @@
 // The admin site at /admin/: server-rendered pages for staff, on the same
-// services as the API. Order matters: the session is read first, every page
-// but the login needs a staff session, bodies are parsed only after that, and
-// every POST must carry the form's CSRF token.
+// services as the API. Order matters: the session is read first, a query
+// string holding a NUL is refused next, every page but the login needs a staff
+// session, bodies are parsed only after that, and every POST must carry the
+// form's CSRF token. Form fields are checked for NULs by parseForm.
 import path from 'node:path';
 import cookieParser from 'cookie-parser';
 import express, { Router, type ErrorRequestHandler, type RequestHandler } from 'express';
