@@ -65,10 +65,15 @@ const envSchema = z.object({
 
   // Unpaid orders give their stock back: a pending order older than the TTL
   // is cancelled by a sweep every ORDER_EXPIRY_SWEEP_SECONDS (TTL 0: never).
-  // One account holds at most MAX_PENDING_ORDERS_PER_USER pending orders.
+  // One account holds at most MAX_PENDING_ORDERS_PER_USER pending orders, and
+  // in them at most MAX_PENDING_UNITS_PER_PRODUCT units of any one product
+  // (0: no unit limit). Placing and cancelling orders spends one of the
+  // account's ORDER_ACTIONS_PER_MINUTE (0: no budget). Staff are exempt.
   PENDING_ORDER_TTL_SECONDS: z.coerce.number().int().min(0).default(1800),
   ORDER_EXPIRY_SWEEP_SECONDS: z.coerce.number().int().min(1).default(60),
   MAX_PENDING_ORDERS_PER_USER: z.coerce.number().int().min(1).default(10),
+  MAX_PENDING_UNITS_PER_PRODUCT: z.coerce.number().int().min(0).default(10),
+  ORDER_ACTIONS_PER_MINUTE: z.coerce.number().int().min(0).default(30),
 
   DEMO_ADMIN_USERNAME: z.string().default('admin'),
   DEMO_ADMIN_EMAIL: z.email().default('admin@shop.local'),
@@ -140,6 +145,8 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env) {
       pendingTtlSeconds: env.PENDING_ORDER_TTL_SECONDS,
       expirySweepSeconds: env.ORDER_EXPIRY_SWEEP_SECONDS,
       maxPendingPerUser: env.MAX_PENDING_ORDERS_PER_USER,
+      maxPendingUnitsPerProduct: env.MAX_PENDING_UNITS_PER_PRODUCT,
+      actionsPerMinute: env.ORDER_ACTIONS_PER_MINUTE,
     }),
     demoAdmin: Object.freeze({
       username: env.DEMO_ADMIN_USERNAME,

@@ -50,9 +50,15 @@ function clientFor(url: string): PrismaClient {
 describe('the settings', () => {
   const env = { NODE_ENV: 'test', JWT_SECRET: 'x'.repeat(32) };
 
-  it('default to a 30-minute TTL, a sweep a minute and 10 pending orders a user; a TTL of 0 is allowed (off)', () => {
-    expect(loadConfig(env).orders).toEqual({ pendingTtlSeconds: 1800, expirySweepSeconds: 60, maxPendingPerUser: 10 });
-    expect(loadConfig({ ...env, PENDING_ORDER_TTL_SECONDS: '0' }).orders.pendingTtlSeconds).toBe(0);
+  it('default to a 30-minute TTL, a sweep a minute, 10 pending orders a user holding 10 units of a product, and 30 order actions a minute', () => {
+    expect(loadConfig(env).orders).toEqual({
+      pendingTtlSeconds: 1800, expirySweepSeconds: 60, maxPendingPerUser: 10, maxPendingUnitsPerProduct: 10, actionsPerMinute: 30,
+    });
+  });
+
+  it('take 0 for the TTL, the unit limit and the action budget: off', () => {
+    const off = loadConfig({ ...env, PENDING_ORDER_TTL_SECONDS: '0', MAX_PENDING_UNITS_PER_PRODUCT: '0', ORDER_ACTIONS_PER_MINUTE: '0' }).orders;
+    expect(off).toMatchObject({ pendingTtlSeconds: 0, maxPendingUnitsPerProduct: 0, actionsPerMinute: 0 });
   });
 
   it.each([
@@ -60,6 +66,10 @@ describe('the settings', () => {
     ['ORDER_EXPIRY_SWEEP_SECONDS', '0'],
     ['MAX_PENDING_ORDERS_PER_USER', '0'],
     ['MAX_PENDING_ORDERS_PER_USER', 'ten'],
+    ['MAX_PENDING_UNITS_PER_PRODUCT', '-1'],
+    ['MAX_PENDING_UNITS_PER_PRODUCT', '2.5'],
+    ['ORDER_ACTIONS_PER_MINUTE', '-1'],
+    ['ORDER_ACTIONS_PER_MINUTE', 'thirty'],
   ])('refuses %s=%s at boot, naming it', (name, value) => {
     expect(() => loadConfig({ ...env, [name]: value })).toThrow(name);
   });
