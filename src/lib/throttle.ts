@@ -1,10 +1,11 @@
 // Budgets for attempts: per IP on the credential endpoints, per account name
-// for failed logins, per user for current_password checks. Counters live in
-// Redis when REDIS_URL is set, so every server process spends one budget; in
-// memory otherwise. rate-limiter-flexible keeps a memory limiter as insurance:
-// while Redis is unreachable each process counts on its own rather than
-// letting every attempt through or failing logins. Windows are fixed and
-// expire by themselves, so a budget is never a permanent lockout.
+// for failed logins, per user for current_password checks and for placing and
+// cancelling orders. Counters live in Redis when REDIS_URL is set, so every
+// server process spends one budget; in memory otherwise. rate-limiter-flexible
+// keeps a memory limiter as insurance: while Redis is unreachable each process
+// counts on its own rather than letting every attempt through or failing
+// logins. Windows are fixed and expire by themselves, so a budget is never a
+// permanent lockout.
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
 import type { Config } from '../config';
 import { AuthenticationError, ThrottledError } from './errors';
@@ -42,6 +43,11 @@ export class Throttle {
     });
   }
 
+  /** Gives back one attempt spent for `key` (best effort: a failure to refund is not the caller's error). */
+  async refund(key: string): Promise<void> {
+    await this.#settle((limiter) => limiter.reward(key));
+  }
+
   /**
    * Runs `check`, a guess at a secret, within `key`'s budget. The attempt is
    * spent before the check runs, so a concurrent flood cannot slip past the
@@ -55,7 +61,7 @@ export class Throttle {
     try {
       outcome = await check();
     } catch (error) {
-      if (!(error instanceof AuthenticationError)) await this.#settle((limiter) => limiter.reward(key));
+      if (!(error instanceof AuthenticationError)) await this.refund(key);
       throw error;
     }
     if (outcome) await this.#settle((limiter) => limiter.delete(key));
@@ -107,4 +113,20 @@ export function authThrottles(config: Pick<Config, 'auth' | 'redisUrl'>): AuthTh
     loginFailures: new Throttle({ ...shared, name: 'login', points: auth.loginFailuresPerAccount, windowSeconds: auth.failureWindowSeconds }),
     currentPassword: new Throttle({ ...shared, name: 'current-password', points: auth.currentPasswordAttempts, windowSeconds: auth.failureWindowSeconds }),
   };
+}
+
+/**
+ * Orders placed (direct or by checkout) and cancelled, per user id, per
+ * minute: one budget for both, so a place-and-cancel loop cannot churn stock
+ * or grow the order history faster than it allows. Same store and key prefix
+ * as the login budgets.
+ */
+export function orderActionThrottle(config: Pick<Config, 'auth' | 'orders' | 'redisUrl'>): Throttle {
+  return new Throttle({
+    name: 'order-actions',
+    points: config.orders.actionsPerMinute,
+    windowSeconds: 60,
+    keyPrefix: config.auth.throttleKeyPrefix,
+    redisUrl: config.redisUrl,
+  });
 }
