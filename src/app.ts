@@ -20,6 +20,7 @@ import { usersSection } from './admin/users.routes';
 import { registerAuthRoutes } from './modules/auth/auth.router';
 import { registerHealthRoutes } from './modules/health/health.router';
 import { registerCartRoutes } from './modules/cart/cart.router';
+import { orderLimits } from './modules/orders/order-limits';
 import { registerOrderRoutes } from './modules/orders/orders.router';
 import { registerProductRoutes } from './modules/products/products.router';
 import { registerUserRoutes } from './modules/users/users.router';
@@ -37,7 +38,7 @@ export function buildApi(config: Config = defaultConfig, throttles: AuthThrottle
   registerUserRoutes(api, throttles.currentPassword);
   registerProductRoutes(api);
   registerCartRoutes(api);
-  registerOrderRoutes(api);
+  registerOrderRoutes(api, orderLimits(config));
   documentMedia(api);
   return api;
 }

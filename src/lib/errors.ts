@@ -76,6 +76,34 @@ export class PendingOrderLimitError extends ConflictError {
   }
 }
 
+/** A product the order would take past the pending-unit limit, with what this account may still order of it. */
+export interface PendingUnitExcess {
+  product_id: number;
+  name: string;
+  requested: number;
+  /** Units of it already in this account's pending orders. */
+  held: number;
+  /** The most this order may ask for: the limit less what is held, never below 0. */
+  allowed: number;
+}
+
+/**
+ * However few orders it has, one account may hold only so many units of a
+ * product unpaid (they are stock nobody else can buy); it may order more once
+ * some are paid, cancelled or expired.
+ */
+export class PendingUnitLimitError extends ConflictError {
+  override readonly code = 'pending_unit_limit';
+  constructor(limit: number, readonly limits: PendingUnitExcess[]) {
+    super(
+      `Your pending orders may hold at most ${limit} units of a product: ${limits
+        .map((l) => `${l.name} (${l.held} held, ${l.requested} requested, at most ${l.allowed} more allowed)`)
+        .join(', ')}.`,
+      { max_pending_units: limit, limits },
+    );
+  }
+}
+
 /** The client edited a version of the resource that is no longer current (If-Match). */
 export class StaleVersionError extends DomainError {
   readonly code = 'stale_version';

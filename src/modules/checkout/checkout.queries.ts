@@ -9,6 +9,10 @@
 // lines with name and price snapshots, and, at checkout, empties the cart. It
 // returns one row per requested line either way, so the caller can name every
 // missing or short product without a second query.
+//
+// Before it, under the user's lock, one more statement counts what the user's
+// pending orders hold (orders, and units of each requested product) for the
+// caps that keep one account from holding a product's stock unpaid.
 import { Prisma, type Db } from '../../lib/db';
 import { MAX_AMOUNT, type Money } from '../../lib/money';
 import type { OrderStatus } from '../orders/orders.schemas';
@@ -154,4 +158,55 @@ function toPlacement(rows: PlacementRow[]): Placement {
       .sort((a, b) => a.id - b.id),
   };
   return { lines, decremented: first.decremented, order };
+}
+
+/** A requested line of an existing product, and how many of it this user's pending orders hold already. */
+export interface HeldLine {
+  productId: number;
+  name: string;
+  requested: number;
+  held: number;
+}
+
+export interface PendingHoldings {
+  pendingOrders: number;
+  /** The requested lines whose product exists, in the order given (missing ones are placement's 400). */
+  lines: HeldLine[];
+}
+
+interface HoldingsRow {
+  pending_orders: number;
+  lines: { product_id: number; name: string; requested: number; held: number }[];
+}
+
+/**
+ * What the user's pending orders hold, for the pending-order and pending-unit
+ * caps: one statement, run after the user's row lock, so it sees every order
+ * of theirs committed before (one user's orders queue on that lock). The sums
+ * start from the user's pending orders (few, by the cap) and read their lines
+ * by order id, never every line of a popular product.
+ */
+export async function pendingHoldingsStatement(tx: Db, userId: number, source: LineSource): Promise<PendingHoldings> {
+  const [row] = await tx.$queryRaw<HoldingsRow[]>`
+    WITH wanted AS (${wantedLines(userId, source)}),
+    pending AS (SELECT id FROM orders WHERE user_id = ${userId} AND status = 'pending'),
+    held AS (
+      SELECT i.product_id, sum(i.quantity)::int AS held
+      FROM pending o JOIN order_items i ON i.order_id = o.id
+      GROUP BY i.product_id
+    )
+    SELECT (SELECT count(*) FROM pending)::int AS pending_orders,
+           COALESCE(json_agg(json_build_object('product_id', w.product_id, 'name', p.name, 'requested', w.quantity, 'held', COALESCE(h.held, 0))
+                             ORDER BY w.position), '[]'::json) AS lines
+    FROM wanted w
+    JOIN products p ON p.id = w.product_id
+    LEFT JOIN held h ON h.product_id = w.product_id`;
+  return toHoldings(row!);
+}
+
+function toHoldings(row: HoldingsRow): PendingHoldings {
+  return {
+    pendingOrders: row.pending_orders,
+    lines: row.lines.map((l) => ({ productId: l.product_id, name: l.name, requested: l.requested, held: l.held })),
+  };
 }

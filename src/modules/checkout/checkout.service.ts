@@ -2,16 +2,17 @@
 // lock the products in id order, check and decrement stock with a conditional
 // UPDATE, write the order with name and price snapshots and a server-computed
 // total, and (at checkout) empty the cart. Any failure rolls all of it back.
-// A customer holding MAX_PENDING_ORDERS_PER_USER unpaid orders is refused.
+// A customer holding MAX_PENDING_ORDERS_PER_USER unpaid orders, or whose
+// pending orders would hold more than MAX_PENDING_UNITS_PER_PRODUCT units of a
+// product, is refused; each attempt spends one of their order actions.
 import { db, type Db } from '../../lib/db';
-import { config } from '../../config';
-import { InsufficientStockError, PendingOrderLimitError, ValidationError } from '../../lib/errors';
+import { InsufficientStockError, PendingOrderLimitError, PendingUnitLimitError, ThrottledError, ValidationError } from '../../lib/errors';
 import { MAX_AMOUNT, Money } from '../../lib/money';
 import { lockCart } from '../cart/cart.service';
+import { refundOrderAction, spendOrderAction, type OrderActor, type OrderLimits } from '../orders/order-limits';
 import type { CreateOrderInput } from '../orders/orders.schemas';
 import { toOrder, type OrderView } from '../orders/orders.service';
-import type { AuthUser } from '../users/users.service';
-import { placeOrderStatement, type LineSource, type LockedLine } from './checkout.queries';
+import { pendingHoldingsStatement, placeOrderStatement, type LineSource, type LockedLine } from './checkout.queries';
 import { fingerprint, recall, remember, type IdempotencyClaim } from './idempotency';
 
 export interface PlacedOrder {
@@ -27,53 +28,85 @@ const CREATED = 201;
 // Checkouts queue on hot products' row locks; give them room before failing.
 const TRANSACTION_OPTIONS = { maxWait: 10_000, timeout: 20_000 };
 
-/** Who is ordering: staff are not held to the pending-order cap. */
-export type Buyer = Pick<AuthUser, 'id' | 'isStaff'>;
+/** Who is ordering: staff are not held to the pending caps nor to the action budget. */
+export type Buyer = OrderActor;
 
-export function checkout(buyer: Buyer, idempotencyKey?: string): Promise<PlacedOrder> {
-  return orderTransaction(buyer, idempotencyKey, fingerprint('checkout', null), (tx) => placeOrder(tx, buyer.id, { kind: 'cart' }));
+export function checkout(limits: OrderLimits, buyer: Buyer, idempotencyKey?: string): Promise<PlacedOrder> {
+  return placeWithinBudget({ limits, buyer, key: idempotencyKey, fingerprint: fingerprint('checkout', null), source: { kind: 'cart' } });
 }
 
-export function createOrder(buyer: Buyer, input: CreateOrderInput, idempotencyKey?: string): Promise<PlacedOrder> {
+export function createOrder(limits: OrderLimits, buyer: Buyer, input: CreateOrderInput, idempotencyKey?: string): Promise<PlacedOrder> {
   const lines = input.items.map((item) => ({ productId: item.product_id, quantity: item.quantity }));
-  return orderTransaction(buyer, idempotencyKey, fingerprint('create', input), (tx) => placeOrder(tx, buyer.id, { kind: 'lines', lines }));
+  return placeWithinBudget({ limits, buyer, key: idempotencyKey, fingerprint: fingerprint('create', input), source: { kind: 'lines', lines } });
 }
 
-function orderTransaction(
-  buyer: Buyer,
-  key: string | undefined,
-  requestFingerprint: string,
-  work: (tx: Db) => Promise<OrderView>,
-): Promise<PlacedOrder> {
+interface OrderRequest {
+  limits: OrderLimits;
+  buyer: Buyer;
+  key: string | undefined;
+  fingerprint: string;
+  source: LineSource;
+}
+
+/**
+ * Each attempt to place an order spends one of the account's order actions,
+ * before the transaction (no call to Redis while it is open). A replay of an
+ * Idempotency-Key places nothing, so it spends nothing: its action is given
+ * back, and with the budget spent a keyed request is still answered when it is
+ * a replay (only then: anything else gets the 429).
+ */
+async function placeWithinBudget(request: OrderRequest): Promise<PlacedOrder> {
+  const { actions } = request.limits;
+  try {
+    await spendOrderAction(actions, request.buyer);
+  } catch (error) {
+    if (error instanceof ThrottledError && request.key) return orderTransaction(request, error);
+    throw error;
+  }
+  const placed = await orderTransaction(request);
+  if (placed.replayed) await refundOrderAction(actions, request.buyer);
+  return placed;
+}
+
+/** With `refusal`, only a replay is answered: a request that would place an order throws it instead. */
+function orderTransaction(request: OrderRequest, refusal?: Error): Promise<PlacedOrder> {
+  const { limits, buyer, key, source } = request;
   return db().$transaction(async (tx) => {
-    const claim: IdempotencyClaim | undefined = key ? { userId: buyer.id, key, fingerprint: requestFingerprint } : undefined;
+    const claim: IdempotencyClaim | undefined = key ? { userId: buyer.id, key, fingerprint: request.fingerprint } : undefined;
     if (claim) {
-      // A replay answers the order it already placed, whatever the cap says now.
+      // A replay answers the order it already placed, whatever the caps say now.
       const stored = await recall(tx, claim);
       if (stored) return { status: stored.status, order: stored.body as OrderView, replayed: true };
     }
+    if (refusal) throw refusal;
     // The user's row lock first, then the products' in id order: it is the
     // cart lock (checkout reads the cart as the last writer left it: the
     // placement statement's snapshot comes after this one), and it makes one
-    // user's orders queue, so two at once cannot both slip under the cap.
+    // user's orders queue, so two at once cannot both slip under the caps.
     await lockCart(tx, buyer.id);
-    await checkPendingOrderLimit(tx, buyer);
-    const order = await work(tx);
+    await checkPendingLimits(tx, limits, buyer, source);
+    const order = await placeOrder(tx, buyer.id, source);
     if (claim) await remember(tx, claim, CREATED, order);
     return { status: CREATED, order, replayed: false };
   }, TRANSACTION_OPTIONS);
 }
 
 /**
- * Pending orders hold stock until paid or expired; bounding them per account
- * keeps one account from holding all of a product. Counted in a statement of
- * its own after the user lock, so it sees every order committed before it.
+ * Pending orders hold stock until paid or expired; bounding them per account,
+ * in number and in units of each product, keeps one account from holding all
+ * of a product. Counted in one statement after the user lock, so it sees every
+ * order committed before it. Lines of missing products are left to placement.
  */
-async function checkPendingOrderLimit(tx: Db, buyer: Buyer): Promise<void> {
+async function checkPendingLimits(tx: Db, limits: OrderLimits, buyer: Buyer, source: LineSource): Promise<void> {
   if (buyer.isStaff) return;
-  const limit = config.orders.maxPendingPerUser;
-  const pending = await tx.order.count({ where: { userId: buyer.id, status: 'pending' } });
-  if (pending >= limit) throw new PendingOrderLimitError(limit);
+  const { maxPendingOrders, maxPendingUnitsPerProduct: unitLimit } = limits;
+  const { pendingOrders, lines } = await pendingHoldingsStatement(tx, buyer.id, source);
+  if (pendingOrders >= maxPendingOrders) throw new PendingOrderLimitError(maxPendingOrders);
+  if (unitLimit === 0) return;
+  const excess = lines
+    .filter(({ held, requested }) => held + requested > unitLimit)
+    .map(({ productId, name, requested, held }) => ({ product_id: productId, name, requested, held, allowed: Math.max(0, unitLimit - held) }));
+  if (excess.length) throw new PendingUnitLimitError(unitLimit, excess);
 }
 
 /** One statement does the work (see checkout.queries.ts); here its answer becomes the order or the errors. */

@@ -4,7 +4,8 @@ import { illegalStatusChangeProblem, insufficientStockProblem, pendingOrderLimit
 import { pageQuery, pageRequest, paginate } from '../../http/pagination';
 import { idParams } from '../../http/params';
 import { checkout, createOrder, type PlacedOrder } from '../checkout/checkout.service';
-import { createOrderBody, idempotencyHeaders, orderListQuery, orderPage, orderSchema, updateOrderBody } from './orders.schemas';
+import type { OrderLimits } from './order-limits';
+import { createOrderBody, idempotencyHeaders, orderListQuery, orderPage, orderSchema, pendingUnitLimitProblem, updateOrderBody } from './orders.schemas';
 import * as orders from './orders.service';
 import { apiActor } from '../audit/audit.service';
 import type { AuthUser } from '../users/users.service';
@@ -19,11 +20,21 @@ const placedResponses = {
   201: { description: 'The order (the same one again for a retried Idempotency-Key)', schema: orderSchema },
   409: {
     description:
-      'Not enough stock (each short product with what is available), too many pending orders (`pending_order_limit`, with the most allowed), or the same Idempotency-Key is still in progress',
-    schema: z.union([insufficientStockProblem, pendingOrderLimitProblem, problemSchema]),
+      'Not enough stock (each short product with what is available), too many pending orders (`pending_order_limit`, with the most allowed), '
+      + 'too many units of a product in your pending orders (`pending_unit_limit`, with how many you may still order), or the same Idempotency-Key is still in progress',
+    schema: z.union([insufficientStockProblem, pendingOrderLimitProblem, pendingUnitLimitProblem, problemSchema]),
+  },
+  429: {
+    description:
+      'This account placed and cancelled too many orders in the last minute (ORDER_ACTIONS_PER_MINUTE; staff are not limited). '
+      + 'A retry of an order already placed (same Idempotency-Key) is still answered.',
   },
   503: { description: 'The database is busy; retry' },
   422: { description: 'The Idempotency-Key was used with a different request' },
+};
+
+const cancelThrottled = {
+  description: 'This account placed and cancelled too many orders in the last minute (ORDER_ACTIONS_PER_MINUTE; staff are not limited); only a cancel spends one',
 };
 
 function placed({ status, order, replayed }: PlacedOrder): Reply {
@@ -37,7 +48,7 @@ const statusConflict = {
 
 const keyOf = (headers: { 'idempotency-key'?: string }) => headers['idempotency-key'];
 
-export function registerOrderRoutes(api: Api): void {
+export function registerOrderRoutes(api: Api, limits: OrderLimits): void {
   api.route(
     {
       method: 'get', path: '/api/orders/', tag, auth, summary: 'List orders',
@@ -55,7 +66,7 @@ export function registerOrderRoutes(api: Api): void {
         description: 'One transaction: stock checked and decremented, lines written with price snapshots.',
         body: createOrderBody, bodyLimit: '64kb', headers: idempotencyHeaders, responses: placedResponses,
       },
-      async ({ user, body, headers }) => placed(await createOrder(user, body, keyOf(headers))),
+      async ({ user, body, headers }) => placed(await createOrder(limits, user, body, keyOf(headers))),
     );
   }
 
@@ -74,7 +85,7 @@ export function registerOrderRoutes(api: Api): void {
       description: 'Empties the cart in the same transaction. An empty cart is a 400.',
       headers: idempotencyHeaders, responses: placedResponses,
     },
-    async ({ user, headers }) => placed(await checkout(user, keyOf(headers))),
+    async ({ user, headers }) => placed(await checkout(limits, user, keyOf(headers))),
   );
 
   api.route(
@@ -91,9 +102,12 @@ export function registerOrderRoutes(api: Api): void {
         method, path: '/api/orders/{id}/', tag, auth, summary: 'Change the status of an order',
         description: 'Owner: cancel a pending order. Staff: one step forward (pending, paid, shipped, delivered) or cancel before shipped. Cancelling returns the stock.',
         params: idParams, body: updateOrderBody,
-        responses: { 200: { description: 'The order', schema: orderSchema }, 409: statusConflict },
+        responses: { 200: { description: 'The order', schema: orderSchema }, 409: statusConflict, 429: cancelThrottled },
       },
-      async ({ user, params, body }) => ({ status: 200, body: await orders.changeOrderStatus(user, params.id, body.status, staffChange(user)) }),
+      async ({ user, params, body }) => ({
+        status: 200,
+        body: await orders.changeOrderStatus(user, params.id, body.status, staffChange(user), limits.actions),
+      }),
     );
   }
 
@@ -102,10 +116,10 @@ export function registerOrderRoutes(api: Api): void {
       method: 'delete', path: '/api/orders/{id}/', tag, auth, summary: 'Cancel an order',
       description: 'Orders are history and are never erased: this cancels, under the same rules as PATCH.',
       params: idParams,
-      responses: { 204: { description: 'Cancelled' }, 409: statusConflict },
+      responses: { 204: { description: 'Cancelled' }, 409: statusConflict, 429: cancelThrottled },
     },
     async ({ user, params }) => {
-      await orders.changeOrderStatus(user, params.id, 'cancelled', staffChange(user));
+      await orders.changeOrderStatus(user, params.id, 'cancelled', staffChange(user), limits.actions);
       return { status: 204 };
     },
   );

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { pageQuery, paginatedSchema } from '../../http/pagination';
+import { problemSchema } from '../../http/problem';
 import { whenFieldsValid } from '../../lib/zod-checks';
 import { productIdField } from '../cart/cart.schemas';
 
@@ -75,5 +76,29 @@ export const orderPage = paginatedSchema(orderSchema, 'PaginatedOrders');
 export const orderListQuery = pageQuery.extend({
   user: z.coerce.number().int().min(1).max(2_147_483_647).optional().meta({ description: "Staff only: one user's orders" }),
 });
+
+export const pendingUnitLimitProblem = problemSchema
+  .extend({
+    code: z.literal('pending_unit_limit'),
+    max_pending_units: z.number().int().meta({ description: 'MAX_PENDING_UNITS_PER_PRODUCT: the most units of one product your pending orders may hold' }),
+    limits: z.array(
+      z.strictObject({
+        product_id: z.number().int(),
+        name: z.string(),
+        requested: z.number().int().meta({ description: 'Units this order asked for' }),
+        held: z.number().int().meta({ description: 'Units of it already in your pending orders' }),
+        allowed: z.number().int().meta({ description: 'The most this order may ask for (0 until some are paid, cancelled or expired)' }),
+      }),
+    ),
+  })
+  .meta({
+    id: 'PendingUnitLimitProblem',
+    description: 'Each product of which your pending (unpaid) orders would hold more than the most allowed, with how many you may still order',
+    example: {
+      type: 'about:blank', title: 'Conflict', status: 409, code: 'pending_unit_limit', max_pending_units: 10,
+      detail: 'Your pending orders may hold at most 10 units of a product: Mug (8 held, 5 requested, at most 2 more allowed).',
+      limits: [{ product_id: 3, name: 'Mug', requested: 5, held: 8, allowed: 2 }],
+    },
+  });
 
 export type CreateOrderInput = z.output<typeof createOrderBody>;

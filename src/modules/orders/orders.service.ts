@@ -5,9 +5,11 @@
 import { db, type Db, Prisma } from '../../lib/db';
 import { ConflictError, NotFoundError } from '../../lib/errors';
 import { formatMoney, lineTotal } from '../../lib/money';
+import type { Throttle } from '../../lib/throttle';
 import type { PageRequest } from '../../http/pagination';
 import { recordChange, type Actor } from '../audit/audit.service';
 import type { AuthUser } from '../users/users.service';
+import { spendOrderAction } from './order-limits';
 import type { CancelReason, OrderStatus } from './orders.schemas';
 
 export const withItems = { include: { items: { orderBy: { id: 'asc' } } } } satisfies Prisma.OrderDefaultArgs;
@@ -87,8 +89,13 @@ export function allowedTransitions(status: OrderStatus, viewer: AuthUser, isOwne
 
 const changedMeanwhile = () => new ConflictError('The order was changed by someone else; reload it and try again.', { code: 'order_changed' });
 
-/** `actor` is given for staff, whose changes go to the change log in the same transaction. */
-export function changeOrderStatus(viewer: AuthUser, id: number, target: OrderStatus, actor?: Actor): Promise<OrderView> {
+/**
+ * `actor` is given for staff, whose changes go to the change log in the same
+ * transaction. A cancel spends one of the viewer's order `actions` (staff
+ * spend none), before the transaction opens, whatever it then answers.
+ */
+export async function changeOrderStatus(viewer: AuthUser, id: number, target: OrderStatus, actor?: Actor, actions?: Throttle): Promise<OrderView> {
+  if (target === 'cancelled') await spendOrderAction(actions, viewer);
   return db().$transaction(async (tx) => {
     const order = await tx.order.findFirst({ where: { id, ...visibleTo(viewer) }, select: { status: true, userId: true } });
     if (!order) throw notFound();
