@@ -22,6 +22,8 @@ import { registerHealthRoutes } from './modules/health/health.router';
 import { registerCartRoutes } from './modules/cart/cart.router';
 import { orderLimits } from './modules/orders/order-limits';
 import { registerOrderRoutes } from './modules/orders/orders.router';
+import { registerPaymentRoutes } from './modules/payments/payments.router';
+import { StripeGateway } from './modules/payments/stripe-gateway';
 import { registerProductRoutes } from './modules/products/products.router';
 import { registerUserRoutes } from './modules/users/users.router';
 import { documentMedia, mediaRouter } from './http/media';
@@ -39,6 +41,7 @@ export function buildApi(config: Config = defaultConfig, throttles: AuthThrottle
   registerProductRoutes(api);
   registerCartRoutes(api);
   registerOrderRoutes(api, orderLimits(config));
+  registerPaymentRoutes(api, new StripeGateway(config.payments));
   documentMedia(api);
   return api;
 }

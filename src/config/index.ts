@@ -75,6 +75,14 @@ const envSchema = z.object({
   MAX_PENDING_UNITS_PER_PRODUCT: z.coerce.number().int().min(0).default(10),
   ORDER_ACTIONS_PER_MINUTE: z.coerce.number().int().min(0).default(30),
 
+  // Card payments through Stripe. Without the secret key the payment routes
+  // answer 503 payments_not_configured and everything else works.
+  STRIPE_SECRET_KEY: optionalString,
+  STRIPE_WEBHOOK_SECRET: optionalString,
+  STRIPE_API_URL: z.url().default('https://api.stripe.com'),
+  STRIPE_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(10_000),
+  SHOP_CURRENCY: z.string().regex(/^[a-z]{3}$/, 'an ISO 4217 code in lower case, e.g. usd').default('usd'),
+
   DEMO_ADMIN_USERNAME: z.string().default('admin'),
   DEMO_ADMIN_EMAIL: z.email().default('admin@shop.local'),
   DEMO_ADMIN_PASSWORD: z.string().min(8).default('shop-admin-demo'),
@@ -147,6 +155,13 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env) {
       maxPendingPerUser: env.MAX_PENDING_ORDERS_PER_USER,
       maxPendingUnitsPerProduct: env.MAX_PENDING_UNITS_PER_PRODUCT,
       actionsPerMinute: env.ORDER_ACTIONS_PER_MINUTE,
+    }),
+    payments: Object.freeze({
+      stripeSecretKey: env.STRIPE_SECRET_KEY,
+      stripeWebhookSecret: env.STRIPE_WEBHOOK_SECRET,
+      stripeApiUrl: env.STRIPE_API_URL,
+      stripeTimeoutMs: env.STRIPE_TIMEOUT_MS,
+      currency: env.SHOP_CURRENCY,
     }),
     demoAdmin: Object.freeze({
       username: env.DEMO_ADMIN_USERNAME,

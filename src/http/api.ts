@@ -3,7 +3,7 @@
 // validation and authentication, and documented in the OpenAPI registry, so
 // the document cannot drift from what the server accepts.
 import { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
-import { Router, type Request, type RequestHandler } from 'express';
+import express, { Router, type Request, type RequestHandler } from 'express';
 import type { z, ZodType } from 'zod';
 import { authenticate, type AuthLevel } from './authenticate';
 import { HttpError } from './errors';
@@ -43,6 +43,12 @@ export interface RouteSpec<B extends ZodType, Q extends ZodType, P extends ZodTy
   middleware?: RequestHandler[];
   /** Largest JSON body accepted (413 past it). Small by default: most bodies are a few fields. */
   bodyLimit?: string;
+  /**
+   * The body unparsed, as a Buffer in `req.body` (up to `limit`), for a
+   * handler that must see the exact bytes (a signed webhook); `schema`
+   * documents it.
+   */
+  rawBody?: { schema: ZodType; limit: string };
 }
 
 const DEFAULT_BODY_LIMIT = '16kb';
@@ -110,7 +116,9 @@ export class Api {
         }]
       : [];
     const routes = this.routesByPath.get(expressPath) ?? [];
-    const parse = spec.body ? [jsonBody(spec.bodyLimit ?? DEFAULT_BODY_LIMIT)] : [];
+    const parse = spec.body
+      ? [jsonBody(spec.bodyLimit ?? DEFAULT_BODY_LIMIT)]
+      : spec.rawBody ? [express.raw({ type: () => true, limit: spec.rawBody.limit })] : [];
     routes.push({ method: spec.method, handlers: [...guard, ...(spec.middleware ?? []), ...parse, run] });
     this.routesByPath.set(expressPath, routes);
   }

@@ -11,6 +11,7 @@ import {
   StaleVersionError,
   ServerBusyError,
   ThrottledError,
+  UnavailableError,
   NotFoundError,
   PermissionDeniedError,
   ValidationError,
@@ -28,7 +29,7 @@ function statusOf(error: DomainError): number {
   if (error instanceof IdempotencyMismatchError) return 422;
   if (error instanceof StaleVersionError) return 412;
   if (error instanceof ThrottledError) return 429;
-  if (error instanceof ServerBusyError) return 503;
+  if (error instanceof ServerBusyError || error instanceof UnavailableError) return 503;
   return 400;
 }
 
@@ -52,7 +53,9 @@ export const errorHandler: ErrorRequestHandler = (error, req, res, _next) => {
   }
   if (error instanceof DomainError) {
     if (error instanceof AuthenticationError) res.setHeader('WWW-Authenticate', 'Bearer realm="api"');
-    if (error instanceof ThrottledError || error instanceof ServerBusyError) res.setHeader('Retry-After', String(error.retryAfterSeconds));
+    if (error instanceof ThrottledError || error instanceof ServerBusyError || error instanceof UnavailableError) {
+      res.setHeader('Retry-After', String(error.retryAfterSeconds));
+    }
     return sendProblem(res, statusOf(error), error.message, { code: error.code, ...error.extra });
   }
   if (error instanceof HttpError) {

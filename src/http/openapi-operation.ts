@@ -46,6 +46,7 @@ export function documentRoute<B extends ZodType, Q extends ZodType, P extends Zo
   if (spec.body || spec.query || spec.headers) statuses.add(400);
   if (spec.query instanceof z.ZodObject && 'page' in spec.query.shape) statuses.add(404); // a page past the end
   if (spec.body) statuses.add(413).add(415);
+  if (spec.rawBody) statuses.add(400).add(413);
   if (spec.auth) statuses.add(401);
   if (spec.auth === 'staff') statuses.add(403);
   if (spec.params) statuses.add(404).add(400); // 400: a path that is not valid percent-encoding
@@ -63,6 +64,7 @@ export function documentRoute<B extends ZodType, Q extends ZodType, P extends Zo
   }
   const content: Record<string, { schema: ZodType }> = {};
   if (spec.body) content['application/json'] = { schema: spec.body };
+  if (spec.rawBody) content['application/json'] = { schema: spec.rawBody.schema };
   if (spec.multipart) content['multipart/form-data'] = { schema: spec.multipart };
   registry.registerPath({
     method: spec.method,
@@ -77,7 +79,7 @@ export function documentRoute<B extends ZodType, Q extends ZodType, P extends Zo
       params: spec.params as z.ZodObject | undefined,
       query: spec.query as z.ZodObject | undefined,
       headers: spec.headers as z.ZodObject | undefined,
-      body: spec.body || spec.multipart ? { required: true, content } : undefined,
+      body: spec.body || spec.multipart || spec.rawBody ? { required: true, content } : undefined,
     },
     responses,
   });

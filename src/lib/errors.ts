@@ -138,3 +138,9 @@ export class ServerBusyError extends DomainError {
     super(message);
   }
 }
+
+/** Another service the request needs (a payment provider) is down or slow: the same request may succeed after `retryAfterSeconds`. */
+export class UnavailableError extends DomainError {
+  readonly code: string = 'service_unavailable';
+  readonly retryAfterSeconds: number = 5;
+}

@@ -1,0 +1,110 @@
+// Stripe's webhook. The signature is checked over the raw body before
+// anything is parsed; each event id is recorded in the same transaction as
+// the change it causes, so a redelivery, or two deliveries at once on two
+// processes (the second waits on the first's unique key), changes nothing
+// twice. A payment for an order that will not ship is refunded.
+import type Stripe from 'stripe';
+import { db, type Db } from '../../lib/db';
+import { ValidationError } from '../../lib/errors';
+import { logger } from '../../lib/logger';
+import { findDueRefunds, recordRefundDue, settleRefund } from './refunds';
+import { toMinorUnits, type StripeGateway } from './stripe-gateway';
+
+const INTENT_STATUS_EVENTS = new Set([
+  'payment_intent.processing',
+  'payment_intent.requires_action',
+  'payment_intent.payment_failed',
+  'payment_intent.canceled',
+]);
+
+export type EventOutcome = 'paid' | 'refund_due' | 'already_applied' | 'recorded' | 'amount_mismatch' | 'ignored' | 'duplicate';
+
+interface LockedPayment {
+  id: number;
+  order_id: number;
+  amount: string;
+  currency: string;
+  status: string;
+  order_status: string;
+}
+
+/** Verifies, records and applies one delivery; answers what it did. */
+export async function receiveStripeEvent(payload: Buffer, signature: string | undefined, gateway: StripeGateway): Promise<EventOutcome> {
+  const event = gateway.verifyEvent(payload, signature);
+  if (!event) throw new ValidationError('The Stripe-Signature header is missing or does not match the body.');
+  const { outcome, paymentId } = await db().$transaction((tx) => applyEvent(tx, event));
+  if (outcome === 'ignored') logger.info({ stripeEvent: { id: event.id, type: event.type } }, 'Stripe event ignored');
+  // A refund this event made due, or one an earlier delivery could not get
+  // from Stripe: asked for now. Stripe unavailable is a 503, and Stripe delivers again.
+  if (paymentId !== undefined) {
+    for (const due of await findDueRefunds(db(), { paymentId })) await settleRefund(due, gateway);
+  }
+  return outcome;
+}
+
+function intentOf(event: Stripe.Event): { intentId?: string; intent?: Stripe.PaymentIntent } {
+  if (event.type.startsWith('payment_intent.')) {
+    const intent = event.data.object as Stripe.PaymentIntent;
+    return { intentId: intent.id, intent };
+  }
+  if (event.type === 'charge.refunded') {
+    const charge = event.data.object as Stripe.Charge;
+    return { intentId: typeof charge.payment_intent === 'string' ? charge.payment_intent : charge.payment_intent?.id };
+  }
+  return {};
+}
+
+async function applyEvent(tx: Db, event: Stripe.Event): Promise<{ outcome: EventOutcome; paymentId?: number }> {
+  const [fresh] = await tx.$queryRaw<{ id: number }[]>`
+    INSERT INTO payment_events (stripe_event_id, type, outcome) VALUES (${event.id}, ${event.type}, 'received')
+    ON CONFLICT (stripe_event_id) DO NOTHING RETURNING id`;
+  const { intentId, intent } = intentOf(event);
+  const [payment] = intentId
+    ? await tx.$queryRaw<LockedPayment[]>`
+        SELECT p.id, p.order_id, p.amount::text AS amount, p.currency, p.status, o.status::text AS order_status
+        FROM payments p JOIN orders o ON o.id = p.order_id
+        WHERE p.payment_intent_id = ${intentId}
+        FOR UPDATE`
+    : [];
+  if (!fresh) return { outcome: 'duplicate', paymentId: payment?.id };
+  const outcome = payment ? await applyToPayment(tx, event, payment, intent) : 'ignored';
+  await tx.paymentEvent.update({ where: { id: fresh.id }, data: { outcome, paymentId: payment?.id ?? null } });
+  return { outcome, paymentId: payment?.id };
+}
+
+async function applyToPayment(tx: Db, event: Stripe.Event, payment: LockedPayment, intent?: Stripe.PaymentIntent): Promise<EventOutcome> {
+  if (intent && intent.metadata?.order_id !== String(payment.order_id)) {
+    logger.error({ stripeEvent: event.id, orderId: payment.order_id, metadata: intent.metadata }, 'Stripe event names another order than its PaymentIntent');
+    return 'ignored';
+  }
+  if (event.type === 'payment_intent.succeeded') return applySuccess(tx, event, payment, intent!);
+  if (INTENT_STATUS_EVENTS.has(event.type)) {
+    // Events may arrive out of order: a late "processing" never undoes a success.
+    await tx.payment.updateMany({ where: { id: payment.id, status: { notIn: ['succeeded', 'refunded'] } }, data: { status: intent!.status } });
+    return 'recorded';
+  }
+  if (event.type === 'charge.refunded') {
+    if ((event.data.object as Stripe.Charge).refunded) await tx.payment.update({ where: { id: payment.id }, data: { status: 'refunded' } });
+    return 'recorded';
+  }
+  return 'ignored';
+}
+
+async function applySuccess(tx: Db, event: Stripe.Event, payment: LockedPayment, intent: Stripe.PaymentIntent): Promise<EventOutcome> {
+  if (intent.amount !== toMinorUnits(payment.amount, payment.currency) || intent.currency !== payment.currency) {
+    logger.error(
+      { stripeEvent: event.id, orderId: payment.order_id, expected: { amount: payment.amount, currency: payment.currency }, got: { amount: intent.amount, currency: intent.currency } },
+      'A payment succeeded for another amount or currency than its order: the order stays unpaid',
+    );
+    return 'amount_mismatch';
+  }
+  if (payment.status === 'succeeded' || payment.status === 'refunded') return 'already_applied';
+  await tx.payment.update({ where: { id: payment.id }, data: { status: 'succeeded' } });
+  if (payment.order_status === 'pending') {
+    await tx.order.update({ where: { id: payment.order_id }, data: { status: 'paid' } });
+    return 'paid';
+  }
+  // Cancelled (by its owner, staff or expiry) or paid some other way: the money goes back.
+  await recordRefundDue(tx, payment.id, 'order_not_payable');
+  return 'refund_due';
+}
