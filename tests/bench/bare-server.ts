@@ -18,6 +18,7 @@ const PUBLIC_URL = env.PUBLIC_URL!;
 const SECRET = env.JWT_SECRET!;
 const ROUNDS = Number(env.BCRYPT_ROUNDS ?? 12);
 const MAX_PENDING = Number(env.MAX_PENDING_ORDERS_PER_USER ?? 10);
+const MAX_PENDING_UNITS = Number(env.MAX_PENDING_UNITS_PER_PRODUCT ?? 10);
 const JWT_OPTIONS = { issuer: 'shop-api', audience: 'shop-api' };
 const ACCESS_SECONDS = Number(env.ACCESS_TOKEN_LIFETIME_SECONDS ?? 300);
 const REFRESH_SECONDS = Number(env.REFRESH_TOKEN_LIFETIME_SECONDS ?? 86_400);
@@ -110,11 +111,25 @@ async function inTransaction<T>(work: (c: PoolClient) => Promise<T>): Promise<T>
 }
 
 // checkout.service.ts orderTransaction: the user's row lock (the cart lock,
-// which queues one user's orders), then the pending-order cap.
-async function lockUserAndCountPending(c: PoolClient, userId: number) {
+// which queues one user's orders), then the pending-order cap and the
+// pending-unit limit, counted in one statement (checkout.queries.ts
+// pendingHoldingsStatement) over the given lines or, without them, the cart.
+async function lockUserAndCheckPending(c: PoolClient, userId: number, lines?: { product_id: number; quantity: number }[]) {
   await c.query('SELECT 1 FROM users WHERE id = $1 FOR NO KEY UPDATE', [userId]);
-  const { rows } = await c.query("SELECT count(*)::int AS n FROM orders WHERE user_id = $1 AND status = 'pending'", [userId]);
-  if (rows[0].n >= MAX_PENDING) throw new Fail(409, 'Too many pending orders.');
+  const wanted = lines
+    ? 'SELECT product_id, quantity, position FROM unnest($2::int[], $3::int[]) WITH ORDINALITY AS w(product_id, quantity, position)'
+    : 'SELECT product_id, quantity, row_number() OVER (ORDER BY product_id) AS position FROM cart_items WHERE user_id = $1';
+  const { rows: [row] } = await c.query(
+    `WITH wanted AS (${wanted}),
+     pending AS (SELECT id FROM orders WHERE user_id = $1 AND status = 'pending'),
+     held AS (SELECT i.product_id, sum(i.quantity)::int AS held FROM pending o JOIN order_items i ON i.order_id = o.id GROUP BY i.product_id)
+     SELECT (SELECT count(*) FROM pending)::int AS n,
+            COALESCE(json_agg(json_build_object('product_id', w.product_id, 'name', p.name, 'requested', w.quantity, 'held', COALESCE(h.held, 0))
+                              ORDER BY w.position), '[]'::json) AS lines
+     FROM wanted w JOIN products p ON p.id = w.product_id LEFT JOIN held h ON h.product_id = w.product_id`,
+    lines ? [userId, lines.map((l) => l.product_id), lines.map((l) => l.quantity)] : [userId]);
+  if (row.n >= MAX_PENDING) throw new Fail(409, 'Too many pending orders.');
+  if (MAX_PENDING_UNITS > 0 && row.lines.some((l: Row) => l.held + l.requested > MAX_PENDING_UNITS)) throw new Fail(409, 'Too many units pending.');
 }
 
 // checkout.service.ts placeOrder: lock in id order, check, conditional
@@ -158,7 +173,7 @@ function orderLines(body: Row) {
 
 // checkout.service.ts checkout: lock the user's cart (the user row), read it, order, empty it.
 const checkout = (userId: number) => inTransaction(async (c) => {
-  await lockUserAndCountPending(c, userId);
+  await lockUserAndCheckPending(c, userId);
   const lines = (await c.query('SELECT product_id, quantity FROM cart_items WHERE user_id = $1 ORDER BY product_id', [userId])).rows;
   if (lines.length === 0) throw new Fail(400, 'Your cart is empty.');
   const order = await placeOrder(c, userId, lines as { product_id: number; quantity: number }[]);
@@ -211,7 +226,7 @@ async function route(req: IncomingMessage, res: ServerResponse): Promise<[number
     const userId = await authenticate(req);
     const lines = orderLines(await readJson(req));
     return [201, await inTransaction(async (c) => {
-      await lockUserAndCountPending(c, userId);
+      await lockUserAndCheckPending(c, userId, lines);
       return placeOrder(c, userId, lines);
     })];
   }

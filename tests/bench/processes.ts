@@ -33,6 +33,8 @@ export function serverEnv(databaseUrl: string, port: number, secret: string): Re
     AUTH_RATE_LIMIT_PER_MIN: '0',
     LOGIN_FAILURES_PER_ACCOUNT: '0',
     CURRENT_PASSWORD_ATTEMPTS: '0',
+    // Buyers rotate, but a short run over few buyers would spend their order actions.
+    ORDER_ACTIONS_PER_MINUTE: '0',
     BCRYPT_ROUNDS: '12',
     // The bench mints its tokens before a scenario; a run may outlast the 5-minute default.
     ACCESS_TOKEN_LIFETIME_SECONDS: '3600',

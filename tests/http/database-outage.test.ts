@@ -111,8 +111,10 @@ describe('a database outage under load', () => {
   }, 30_000);
 
   it('answers 503 with Retry-After (never a 500 or a hang) while PostgreSQL is down, recovers after its restart, and loses no order it accepted', async () => {
-    // One buyer places dozens of orders here; the pending-order cap is not what this test is about.
-    server = await startServerProcess({ env: { DATABASE_URL: url, MIGRATE_ON_START: 'true', DATABASE_CONNECT_TIMEOUT_MS: '3000', MAX_PENDING_ORDERS_PER_USER: '1000000' } });
+    // One buyer places dozens of orders of one product here, as fast as it can; the pending caps and
+    // the order-action budget are not what this test is about.
+    const unlimited = { MAX_PENDING_ORDERS_PER_USER: '1000000', MAX_PENDING_UNITS_PER_PRODUCT: '0', ORDER_ACTIONS_PER_MINUTE: '0' };
+    server = await startServerProcess({ env: { DATABASE_URL: url, MIGRATE_ON_START: 'true', DATABASE_CONNECT_TIMEOUT_MS: '3000', ...unlimited } });
     const setup = connect(url);
     const user = await setup.user.create({ data: { username: 'buyer', email: 'buyer@example.com', passwordHash: await hashPassword(PASSWORD) } });
     const product = await setup.product.create({ data: { name: 'Widget', description: 'A widget', price: '2.50', stock: INITIAL_STOCK } });
