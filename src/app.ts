@@ -17,6 +17,7 @@ import { logSection } from './admin/log.routes';
 import { ordersSection } from './admin/orders.routes';
 import { productsSection } from './admin/products.routes';
 import { usersSection } from './admin/users.routes';
+import { registerAddressRoutes } from './modules/addresses/addresses.router';
 import { registerAuthRoutes } from './modules/auth/auth.router';
 import { registerHealthRoutes } from './modules/health/health.router';
 import { registerCartRoutes } from './modules/cart/cart.router';
@@ -38,6 +39,7 @@ export function buildApi(config: Config = defaultConfig, throttles: AuthThrottle
   registerHealthRoutes(api);
   registerAuthRoutes(api, throttles);
   registerUserRoutes(api, throttles.currentPassword);
+  registerAddressRoutes(api);
   registerProductRoutes(api);
   registerCartRoutes(api);
   registerOrderRoutes(api, orderLimits(config));

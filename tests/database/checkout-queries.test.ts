@@ -37,6 +37,18 @@ describe('placeOrderStatement against the real schema', () => {
     expect((await db().product.findUniqueOrThrow({ where: { id: lamp.id } })).stock).toBe(3);
   });
 
+  it('writes the shipping address given as JSONB and maps it back with the order', async () => {
+    const user = await buildUser();
+    const product = await buildProduct({ stock: 5 });
+    const address = { full_name: 'Erika Mustermann', line1: 'Heidestraße 17', line2: '', city: 'Köln', region: '', postal_code: '51147', country: 'DE', phone: '' };
+
+    const placement = await placeOrderStatement(db(), user.id, { kind: 'lines', lines: [{ productId: product.id, quantity: 1 }] }, address);
+
+    expect(placement.order!.shippingAddress).toEqual(address);
+    const stored = await db().order.findUniqueOrThrow({ where: { id: placement.order!.id }, include: { items: { orderBy: { id: 'asc' } } } });
+    expect(stored).toEqual(placement.order);
+  });
+
   it('places the cart and empties it', async () => {
     const user = await buildUser();
     const product = await buildProduct({ price: '2.50', stock: 4 });

@@ -5,8 +5,9 @@
 //
 // The statement locks the products in id order, checks every line against the
 // locked rows, and only when all of them pass decrements the stock (a
-// conditional UPDATE whose row count comes back), writes the order and its
-// lines with name and price snapshots, and, at checkout, empties the cart. It
+// conditional UPDATE whose row count comes back), writes the order (with its
+// shipping address, copied as given) and its lines with name and price
+// snapshots, and, at checkout, empties the cart. It
 // returns one row per requested line either way, so the caller can name every
 // missing or short product without a second query.
 //
@@ -15,6 +16,7 @@
 // caps that keep one account from holding a product's stock unpaid.
 import { Prisma, type Db } from '../../lib/db';
 import { MAX_AMOUNT, type Money } from '../../lib/money';
+import type { ShippingAddress } from '../addresses/addresses.schemas';
 import type { OrderStatus } from '../orders/orders.schemas';
 import type { OrderWithItems } from '../orders/orders.service';
 
@@ -40,6 +42,7 @@ interface PlacementRow {
   user_id: number | null;
   status: OrderStatus | null;
   total: Money | null;
+  shipping_address: Prisma.JsonValue | null;
   created_at: Date | null;
   updated_at: Date | null;
   item_id: number | null;
@@ -86,7 +89,7 @@ function emptyCart(userId: number, source: LineSource): Prisma.Sql {
  * newest versions, so the UPDATE's `stock >= quantity` is checked again
  * against what the lock saw.
  */
-export async function placeOrderStatement(tx: Db, userId: number, source: LineSource): Promise<Placement> {
+export async function placeOrderStatement(tx: Db, userId: number, source: LineSource, shippingAddress: ShippingAddress | null = null): Promise<Placement> {
   const rows = await tx.$queryRaw<PlacementRow[]>`
     WITH wanted AS (${wantedLines(userId, source)}),
     locked AS (
@@ -109,9 +112,9 @@ export async function placeOrderStatement(tx: Db, userId: number, source: LineSo
       RETURNING p.id
     ),
     placed AS (
-      INSERT INTO orders (user_id, total, updated_at)
-      SELECT ${userId}, total, now() FROM verdict WHERE ok
-      RETURNING id, user_id, status, total, created_at, updated_at
+      INSERT INTO orders (user_id, total, shipping_address, updated_at)
+      SELECT ${userId}, total, ${shippingAddress === null ? null : JSON.stringify(shippingAddress)}::jsonb, now() FROM verdict WHERE ok
+      RETURNING id, user_id, status, total, shipping_address, created_at, updated_at
     ),
     items AS (
       INSERT INTO order_items (order_id, product_id, product_name, unit_price, quantity)
@@ -120,7 +123,7 @@ export async function placeOrderStatement(tx: Db, userId: number, source: LineSo
     )${emptyCart(userId, source)}
     SELECT l.product_id, l.quantity, l.name, l.price, l.stock,
            (SELECT count(*) FROM decremented)::int AS decremented,
-           o.id AS order_id, o.user_id, o.status::text AS status, o.total, o.created_at, o.updated_at,
+           o.id AS order_id, o.user_id, o.status::text AS status, o.total, o.shipping_address, o.created_at, o.updated_at,
            i.id AS item_id
     FROM lines l
     LEFT JOIN placed o ON true
@@ -144,6 +147,7 @@ function toPlacement(rows: PlacementRow[]): Placement {
     status: first.status!,
     cancelReason: null,
     total: first.total!,
+    shippingAddress: first.shipping_address,
     createdAt: first.created_at!,
     updatedAt: first.updated_at!,
     items: rows
