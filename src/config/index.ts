@@ -74,6 +74,9 @@ const envSchema = z.object({
   MAX_PENDING_ORDERS_PER_USER: z.coerce.number().int().min(1).default(10),
   MAX_PENDING_UNITS_PER_PRODUCT: z.coerce.number().int().min(0).default(10),
   ORDER_ACTIONS_PER_MINUTE: z.coerce.number().int().min(0).default(30),
+  // true: every order (direct or checkout) must say where it ships, with a
+  // shipping_address or an address_id; false keeps it optional.
+  REQUIRE_SHIPPING_ADDRESS: flag(false),
 
   // Card payments through Stripe. Without the secret key the payment routes
   // answer 503 payments_not_configured and everything else works.
@@ -155,6 +158,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env) {
       maxPendingPerUser: env.MAX_PENDING_ORDERS_PER_USER,
       maxPendingUnitsPerProduct: env.MAX_PENDING_UNITS_PER_PRODUCT,
       actionsPerMinute: env.ORDER_ACTIONS_PER_MINUTE,
+      requireShippingAddress: env.REQUIRE_SHIPPING_ADDRESS,
     }),
     payments: Object.freeze({
       stripeSecretKey: env.STRIPE_SECRET_KEY,

@@ -33,6 +33,8 @@ export interface RouteSpec<B extends ZodType, Q extends ZodType, P extends ZodTy
   operationId?: string;
   auth?: A;
   body?: B;
+  /** The body may be left out altogether (parsed as `{}`); documented as not required. */
+  bodyOptional?: boolean;
   /** Multipart form schema, for the document only; `middleware` parses it. */
   multipart?: ZodType;
   query?: Q;

@@ -79,7 +79,7 @@ export function documentRoute<B extends ZodType, Q extends ZodType, P extends Zo
       params: spec.params as z.ZodObject | undefined,
       query: spec.query as z.ZodObject | undefined,
       headers: spec.headers as z.ZodObject | undefined,
-      body: spec.body || spec.multipart || spec.rawBody ? { required: true, content } : undefined,
+      body: spec.body || spec.multipart || spec.rawBody ? { required: !spec.bodyOptional, content } : undefined,
     },
     responses,
   });

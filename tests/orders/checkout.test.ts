@@ -22,6 +22,7 @@ describe('POST /api/orders/checkout/', () => {
       status: 'pending',
       cancel_reason: null,
       total: '40.28',
+      shipping_address: null,
       items: [
         { id: expect.any(Number), product_id: lamp.id, product_name: 'Lamp', unit_price: '19.99', quantity: 2, subtotal: '39.98' },
         { id: expect.any(Number), product_id: mug.id, product_name: 'Mug', unit_price: '0.10', quantity: 3, subtotal: '0.30' },

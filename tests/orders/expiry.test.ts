@@ -50,9 +50,10 @@ function clientFor(url: string): PrismaClient {
 describe('the settings', () => {
   const env = { NODE_ENV: 'test', JWT_SECRET: 'x'.repeat(32) };
 
-  it('default to a 30-minute TTL, a sweep a minute, 10 pending orders a user holding 10 units of a product, and 30 order actions a minute', () => {
+  it('default to a 30-minute TTL, a sweep a minute, 10 pending orders a user holding 10 units of a product, 30 order actions a minute, and no address required', () => {
     expect(loadConfig(env).orders).toEqual({
       pendingTtlSeconds: 1800, expirySweepSeconds: 60, maxPendingPerUser: 10, maxPendingUnitsPerProduct: 10, actionsPerMinute: 30,
+      requireShippingAddress: false,
     });
   });
 

@@ -2,15 +2,19 @@
 // lock the products in id order, check and decrement stock with a conditional
 // UPDATE, write the order with name and price snapshots and a server-computed
 // total, and (at checkout) empty the cart. Any failure rolls all of it back.
+// The order keeps a copy of where it ships: the address given, or the address
+// book entry named, read in the same transaction.
 // A customer holding MAX_PENDING_ORDERS_PER_USER unpaid orders, or whose
 // pending orders would hold more than MAX_PENDING_UNITS_PER_PRODUCT units of a
 // product, is refused; each attempt spends one of their order actions.
 import { db, type Db } from '../../lib/db';
 import { InsufficientStockError, PendingOrderLimitError, PendingUnitLimitError, ThrottledError, ValidationError } from '../../lib/errors';
 import { MAX_AMOUNT, Money } from '../../lib/money';
+import type { ShippingAddress } from '../addresses/addresses.schemas';
+import { addressSnapshot } from '../addresses/addresses.service';
 import { lockCart } from '../cart/cart.service';
 import { refundOrderAction, spendOrderAction, type OrderActor, type OrderLimits } from '../orders/order-limits';
-import type { CreateOrderInput } from '../orders/orders.schemas';
+import type { CheckoutInput, CreateOrderInput } from '../orders/orders.schemas';
 import { toOrder, type OrderView } from '../orders/orders.service';
 import { pendingHoldingsStatement, placeOrderStatement, type LineSource, type LockedLine } from './checkout.queries';
 import { fingerprint, recall, remember, type IdempotencyClaim } from './idempotency';
@@ -31,13 +35,38 @@ const TRANSACTION_OPTIONS = { maxWait: 10_000, timeout: 20_000 };
 /** Who is ordering: staff are not held to the pending caps nor to the action budget. */
 export type Buyer = OrderActor;
 
-export function checkout(limits: OrderLimits, buyer: Buyer, idempotencyKey?: string): Promise<PlacedOrder> {
-  return placeWithinBudget({ limits, buyer, key: idempotencyKey, fingerprint: fingerprint('checkout', null), source: { kind: 'cart' } });
+export async function checkout(limits: OrderLimits, buyer: Buyer, input: CheckoutInput = {}, idempotencyKey?: string): Promise<PlacedOrder> {
+  const shipping = shippingOf(limits, input);
+  // Without an address the fingerprint is the one checkout always had, so a
+  // key first used before addresses existed still replays.
+  const print = fingerprint('checkout', shipping.shipping_address === undefined && shipping.address_id === undefined ? null : shipping);
+  return placeWithinBudget({ limits, buyer, key: idempotencyKey, fingerprint: print, source: { kind: 'cart' }, shipping });
 }
 
-export function createOrder(limits: OrderLimits, buyer: Buyer, input: CreateOrderInput, idempotencyKey?: string): Promise<PlacedOrder> {
+export async function createOrder(limits: OrderLimits, buyer: Buyer, input: CreateOrderInput, idempotencyKey?: string): Promise<PlacedOrder> {
   const lines = input.items.map((item) => ({ productId: item.product_id, quantity: item.quantity }));
-  return placeWithinBudget({ limits, buyer, key: idempotencyKey, fingerprint: fingerprint('create', input), source: { kind: 'lines', lines } });
+  // The fingerprint covers the whole parsed body, the address included: the
+  // same key with another address is a different request (422).
+  const shipping = shippingOf(limits, input);
+  return placeWithinBudget({ limits, buyer, key: idempotencyKey, fingerprint: fingerprint('create', input), source: { kind: 'lines', lines }, shipping });
+}
+
+/** Where the order ships, as the request says: an address, an address book id, or neither. */
+type ShippingChoice = Pick<CheckoutInput, 'shipping_address' | 'address_id'>;
+
+/** The request's choice; with REQUIRE_SHIPPING_ADDRESS, none is invalid input, refused before anything is spent or locked. */
+function shippingOf(limits: OrderLimits, { shipping_address, address_id }: ShippingChoice): ShippingChoice {
+  if (limits.requireShippingAddress && shipping_address === undefined && address_id === undefined) {
+    const message = 'A shipping address is required: send shipping_address, or address_id from your address book.';
+    throw ValidationError.field('shipping_address', message);
+  }
+  return { shipping_address, address_id };
+}
+
+/** The copy the order keeps: read on the order's transaction, so an entry deleted meanwhile is a 400, not half an order. */
+async function shippingAddressFor(tx: Db, userId: number, { shipping_address, address_id }: ShippingChoice): Promise<ShippingAddress | null> {
+  if (shipping_address) return shipping_address;
+  return address_id === undefined ? null : addressSnapshot(tx, userId, address_id);
 }
 
 interface OrderRequest {
@@ -46,6 +75,7 @@ interface OrderRequest {
   key: string | undefined;
   fingerprint: string;
   source: LineSource;
+  shipping: ShippingChoice;
 }
 
 /**
@@ -70,7 +100,7 @@ async function placeWithinBudget(request: OrderRequest): Promise<PlacedOrder> {
 
 /** With `refusal`, only a replay is answered: a request that would place an order throws it instead. */
 function orderTransaction(request: OrderRequest, refusal?: Error): Promise<PlacedOrder> {
-  const { limits, buyer, key, source } = request;
+  const { limits, buyer, key, source, shipping } = request;
   return db().$transaction(async (tx) => {
     const claim: IdempotencyClaim | undefined = key ? { userId: buyer.id, key, fingerprint: request.fingerprint } : undefined;
     if (claim) {
@@ -84,8 +114,9 @@ function orderTransaction(request: OrderRequest, refusal?: Error): Promise<Place
     // placement statement's snapshot comes after this one), and it makes one
     // user's orders queue, so two at once cannot both slip under the caps.
     await lockCart(tx, buyer.id);
+    const shippingAddress = await shippingAddressFor(tx, buyer.id, shipping);
     await checkPendingLimits(tx, limits, buyer, source);
-    const order = await placeOrder(tx, buyer.id, source);
+    const order = await placeOrder(tx, buyer.id, source, shippingAddress);
     if (claim) await remember(tx, claim, CREATED, order);
     return { status: CREATED, order, replayed: false };
   }, TRANSACTION_OPTIONS);
@@ -110,8 +141,8 @@ async function checkPendingLimits(tx: Db, limits: OrderLimits, buyer: Buyer, sou
 }
 
 /** One statement does the work (see checkout.queries.ts); here its answer becomes the order or the errors. */
-async function placeOrder(tx: Db, userId: number, source: LineSource): Promise<OrderView> {
-  const { lines, decremented, order } = await placeOrderStatement(tx, userId, source);
+async function placeOrder(tx: Db, userId: number, source: LineSource, shippingAddress: ShippingAddress | null): Promise<OrderView> {
+  const { lines, decremented, order } = await placeOrderStatement(tx, userId, source, shippingAddress);
   if (lines.length === 0) throw new ValidationError('Your cart is empty.', { non_field_errors: ['Your cart is empty.'] });
   if (!order) {
     checkAvailability(lines);

@@ -16,6 +16,11 @@ export interface OrderLimits {
   maxPendingUnitsPerProduct: number;
   /** ORDER_ACTIONS_PER_MINUTE per user id (points 0: off); none: not limited. */
   actions?: Throttle;
+  /**
+   * REQUIRE_SHIPPING_ADDRESS: not a cap like the others, but it reaches the
+   * order services the same way: an order without an address is refused (400).
+   */
+  requireShippingAddress: boolean;
 }
 
 /** One per app: the action budget counts in this app's memory unless Redis is configured. */
@@ -24,6 +29,7 @@ export function orderLimits(config: Pick<Config, 'auth' | 'orders' | 'redisUrl'>
     maxPendingOrders: config.orders.maxPendingPerUser,
     maxPendingUnitsPerProduct: config.orders.maxPendingUnitsPerProduct,
     actions: orderActionThrottle(config),
+    requireShippingAddress: config.orders.requireShippingAddress,
   };
 }
 

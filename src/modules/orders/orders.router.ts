@@ -5,7 +5,7 @@ import { pageQuery, pageRequest, paginate } from '../../http/pagination';
 import { idParams } from '../../http/params';
 import { checkout, createOrder, type PlacedOrder } from '../checkout/checkout.service';
 import type { OrderLimits } from './order-limits';
-import { createOrderBody, idempotencyHeaders, orderListQuery, orderPage, orderSchema, pendingUnitLimitProblem, updateOrderBody } from './orders.schemas';
+import { checkoutBody, createOrderBody, idempotencyHeaders, orderListQuery, orderPage, orderSchema, pendingUnitLimitProblem, updateOrderBody } from './orders.schemas';
 import * as orders from './orders.service';
 import { apiActor } from '../audit/audit.service';
 import type { AuthUser } from '../users/users.service';
@@ -63,7 +63,8 @@ export function registerOrderRoutes(api: Api, limits: OrderLimits): void {
     api.route(
       {
         method: 'post', path, tag, auth, summary: 'Order the given products',
-        description: 'One transaction: stock checked and decremented, lines written with price snapshots.',
+        description: 'One transaction: stock checked and decremented, lines written with price snapshots. '
+          + '`shipping_address` (or `address_id`, an entry of your address book) is copied onto the order.',
         body: createOrderBody, bodyLimit: '64kb', headers: idempotencyHeaders, responses: placedResponses,
       },
       async ({ user, body, headers }) => placed(await createOrder(limits, user, body, keyOf(headers))),
@@ -82,10 +83,12 @@ export function registerOrderRoutes(api: Api, limits: OrderLimits): void {
   api.route(
     {
       method: 'post', path: '/api/orders/checkout/', tag, auth, summary: 'Turn my cart into an order',
-      description: 'Empties the cart in the same transaction. An empty cart is a 400.',
-      headers: idempotencyHeaders, responses: placedResponses,
+      description: 'Empties the cart in the same transaction. An empty cart is a 400. '
+        + 'The body is optional: `{}` or none orders without an address (a 400 when the server sets REQUIRE_SHIPPING_ADDRESS), '
+        + '`{shipping_address}` or `{address_id}` says where the order ships.',
+      body: checkoutBody, bodyOptional: true, headers: idempotencyHeaders, responses: placedResponses,
     },
-    async ({ user, headers }) => placed(await checkout(limits, user, keyOf(headers))),
+    async ({ user, body, headers }) => placed(await checkout(limits, user, body, keyOf(headers))),
   );
 
   api.route(

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { pageQuery, paginatedSchema } from '../../http/pagination';
 import { problemSchema } from '../../http/problem';
 import { whenFieldsValid } from '../../lib/zod-checks';
+import { ADDRESS_EXAMPLE, addressIdField, addressInput, shippingAddressSchema } from '../addresses/addresses.schemas';
 import { productIdField } from '../cart/cart.schemas';
 
 export const MAX_ORDER_LINES = 100;
@@ -15,12 +16,28 @@ const orderLineInput = z.strictObject({
   quantity: z.number().int('A valid integer is required.').min(1, 'Ensure this value is greater than or equal to 1.').max(1_000_000),
 });
 
+/**
+ * Where an order ships: an address given in full, or an entry of the buyer's
+ * address book, or neither (unless REQUIRE_SHIPPING_ADDRESS). Never both.
+ */
+const shippingChoice = {
+  shipping_address: addressInput.optional(),
+  address_id: addressIdField.optional(),
+};
+
+function notBoth(value: { shipping_address?: unknown; address_id?: unknown }, ctx: z.core.$RefinementCtx): void {
+  if (value.shipping_address !== undefined && value.address_id !== undefined) {
+    ctx.addIssue({ code: 'custom', path: ['address_id'], message: 'Give either shipping_address or address_id, not both.' });
+  }
+}
+
 export const createOrderBody = z
   .strictObject({
     items: z
       .array(orderLineInput)
       .min(1, 'An order needs at least one line.')
       .max(MAX_ORDER_LINES, `An order has at most ${MAX_ORDER_LINES} lines.`),
+    ...shippingChoice,
   })
   .superRefine(({ items }, ctx) => {
     const seen = new Set<number>();
@@ -31,7 +48,22 @@ export const createOrderBody = z
       seen.add(item.product_id);
     });
   }, whenFieldsValid)
-  .meta({ id: 'OrderCreateRequest', example: { items: [{ product_id: 1, quantity: 2 }] } });
+  .superRefine(notBoth, whenFieldsValid)
+  .meta({
+    id: 'OrderCreateRequest',
+    description: 'The lines, and optionally where the order ships: `shipping_address` or `address_id` (required when the server sets REQUIRE_SHIPPING_ADDRESS).',
+    example: { items: [{ product_id: 1, quantity: 2 }], shipping_address: ADDRESS_EXAMPLE },
+  });
+
+/** Checkout's body: `{}` (or none at all, as the frontend sends it), `{shipping_address}` or `{address_id}`. */
+export const checkoutBody = z
+  .strictObject(shippingChoice)
+  .superRefine(notBoth, whenFieldsValid)
+  .meta({
+    id: 'CheckoutRequest',
+    description: 'Optional: where the order ships (required when the server sets REQUIRE_SHIPPING_ADDRESS). An empty or missing body orders without an address.',
+    example: { shipping_address: ADDRESS_EXAMPLE },
+  });
 
 export const updateOrderBody = z
   .strictObject({ status: z.enum(ORDER_STATUSES) })
@@ -56,6 +88,7 @@ export const orderSchema = z
       description: 'null unless cancelled: by the owner (`customer`), by staff (`staff`), or by the server because it stayed unpaid too long (`expired`)',
     }),
     total: z.string().meta({ example: '39.98' }),
+    shipping_address: shippingAddressSchema.nullable().meta({ description: 'Where the order ships, as it was when the order was placed; null when none was given' }),
     items: z.array(
       z.strictObject({
         id: z.number().int(),
@@ -102,3 +135,4 @@ export const pendingUnitLimitProblem = problemSchema
   });
 
 export type CreateOrderInput = z.output<typeof createOrderBody>;
+export type CheckoutInput = z.output<typeof checkoutBody>;

@@ -7,6 +7,7 @@ import { ConflictError, NotFoundError } from '../../lib/errors';
 import { formatMoney, lineTotal } from '../../lib/money';
 import type { Throttle } from '../../lib/throttle';
 import type { PageRequest } from '../../http/pagination';
+import { snapshotFromJson } from '../addresses/addresses.service';
 import { recordChange, type Actor } from '../audit/audit.service';
 import type { AuthUser } from '../users/users.service';
 import { spendOrderAction } from './order-limits';
@@ -23,6 +24,7 @@ export function toOrder(order: OrderWithItems) {
     status: order.status,
     cancel_reason: order.cancelReason,
     total: formatMoney(order.total),
+    shipping_address: snapshotFromJson(order.shippingAddress),
     items: order.items.map((item) => ({
       id: item.id,
       product_id: item.productId,
