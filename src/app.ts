@@ -34,7 +34,11 @@ export interface AppOptions {
 }
 
 /** Every route, declared once: mounted by createApp, documented by the OpenAPI generator. */
-export function buildApi(config: Config = defaultConfig, throttles: AuthThrottles = authThrottles(config)): Api {
+export function buildApi(
+  config: Config = defaultConfig,
+  throttles: AuthThrottles = authThrottles(config),
+  gateway: StripeGateway = new StripeGateway(config.payments),
+): Api {
   const api = new Api();
   registerHealthRoutes(api);
   registerAuthRoutes(api, throttles);
@@ -42,8 +46,8 @@ export function buildApi(config: Config = defaultConfig, throttles: AuthThrottle
   registerAddressRoutes(api);
   registerProductRoutes(api);
   registerCartRoutes(api);
-  registerOrderRoutes(api, orderLimits(config));
-  registerPaymentRoutes(api, new StripeGateway(config.payments));
+  registerOrderRoutes(api, orderLimits(config), gateway);
+  registerPaymentRoutes(api, gateway);
   documentMedia(api);
   return api;
 }
@@ -91,13 +95,14 @@ export function createApp({ config = defaultConfig }: AppOptions = {}): Express 
 
   // One set of throttles: the admin login spends the same budgets as the API's.
   const throttles = authThrottles(config);
-  const api = buildApi(config, throttles);
+  const gateway = new StripeGateway(config.payments);
+  const api = buildApi(config, throttles, gateway);
   app.use(api.finish());
   app.use('/admin', adminRouter(throttles, {
       '/products': productsSection(),
       '/users': usersSection(),
       '/cart-items': cartItemsSection(),
-      '/orders': ordersSection(),
+      '/orders': ordersSection(gateway),
       '/log': logSection(),
     }));
   app.use(docsRouter(api));

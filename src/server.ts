@@ -10,6 +10,7 @@ import { assertServingConfig, config } from './config';
 import { exitAfterLogs, logger } from './lib/logger';
 import { closeRedis } from './lib/redis';
 import { startOrderExpiry } from './modules/orders/order-expiry';
+import { StripeGateway } from './modules/payments/stripe-gateway';
 import { startDraining } from './modules/health/health.router';
 
 const SHUTDOWN_GRACE_MS = 10_000;
@@ -27,7 +28,11 @@ async function main(): Promise<void> {
   const port = typeof address === 'object' && address ? address.port : config.port;
   const base = config.publicUrl ?? `http://localhost:${port}`;
   logger.info(`Shop API listening on ${base} (docs: ${base}/docs)`);
-  const expiry = startOrderExpiry({ ttlSeconds: config.orders.pendingTtlSeconds, intervalMs: config.orders.expirySweepSeconds * 1000 });
+  const expiry = startOrderExpiry({
+    ttlSeconds: config.orders.pendingTtlSeconds,
+    intervalMs: config.orders.expirySweepSeconds * 1000,
+    gateway: new StripeGateway(config.payments),
+  });
   if (database.embedded && demoAdminAllowed()) {
     const { username, password } = config.demoAdmin;
     logger.info(`Demo admin: username "${username}", password "${password}"`);

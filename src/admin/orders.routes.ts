@@ -3,10 +3,11 @@
 // rules allow staff. Changes go through the orders service (cancelling
 // restocks once, under the same locks as the API) and into the change log.
 import { Router } from 'express';
-import { ConflictError, NotFoundError } from '../lib/errors';
+import { ConflictError, NotFoundError, UnavailableError } from '../lib/errors';
 import { changesOf } from '../modules/audit/audit.service';
 import { ORDER_STATUSES, updateOrderBody, type OrderStatus } from '../modules/orders/orders.schemas';
 import { allowedTransitions, changeOrderStatus, getOrder, listOrders } from '../modules/orders/orders.service';
+import type { StripeGateway } from '../modules/payments/stripe-gateway';
 import { getUser } from '../modules/users/users.service';
 import { staffViewer } from './admin.router';
 import { adminActor, idFilter, parseForm, pathId, textField } from './form-input';
@@ -24,7 +25,7 @@ async function customerOf(userId: number | null) {
   });
 }
 
-export function ordersSection(): Router {
+export function ordersSection(gateway?: StripeGateway): Router {
   const router = Router();
 
   router.get('/', async (req, res) => {
@@ -47,8 +48,10 @@ export function ordersSection(): Router {
     const form = parseForm(updateOrderBody, { status: textField(req.body.status) });
     if (!form.ok) return showOrder(res, id, { error: Object.values(form.errors).flat().join(' ') }, 400);
     try {
-      await changeOrderStatus(staffViewer(res.locals.staff), id, form.value.status, adminActor(res));
+      await changeOrderStatus(staffViewer(res.locals.staff), id, form.value.status, { actor: adminActor(res), gateway });
     } catch (error) {
+      // Stripe down or refusing a refund: the order stays as it was, and the page says why.
+      if (error instanceof UnavailableError) return showOrder(res, id, { error: error.message }, 503);
       if (!(error instanceof ConflictError)) throw error;
       return showOrder(res, id, { error: error.message }, 409);
     }

@@ -15,8 +15,7 @@ beforeAll(async () => {
 });
 afterAll(() => stripe.stop());
 beforeEach(() => {
-  stripe.requests.length = 0;
-  stripe.failures.length = 0;
+  stripe.reset();
   app = paymentsApp(stripe);
 });
 

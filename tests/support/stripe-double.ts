@@ -77,6 +77,13 @@ export class StripeDouble {
     await new Promise<void>((resolve) => (this.#server ? this.#server.close(() => resolve()) : resolve()));
   }
 
+  /** Forgets everything, as a new Stripe account would: order ids restart in every test, and so do their idempotency keys. */
+  reset(): void {
+    for (const store of [this.paymentIntents, this.refunds, this.#idempotent]) store.clear();
+    this.requests.length = 0;
+    this.failures.length = 0;
+  }
+
   failNext(...failures: Failure[]): void {
     this.failures.push(...failures);
   }

@@ -53,6 +53,9 @@ CREATE TABLE "refunds" (
     "status" "refund_status" NOT NULL DEFAULT 'pending',
     "reason" VARCHAR(32) NOT NULL,
     "failure" TEXT,
+    -- Asked for again after a refusal: Stripe replays a refused key's answer,
+    -- so each new attempt has a key of its own (order-<id>-refund, then -1, -2...).
+    "attempt" INTEGER NOT NULL DEFAULT 0,
     "created_at" TIMESTAMPTZ(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
     "updated_at" TIMESTAMPTZ(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
 

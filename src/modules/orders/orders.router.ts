@@ -9,6 +9,7 @@ import { checkoutBody, createOrderBody, idempotencyHeaders, orderListQuery, orde
 import * as orders from './orders.service';
 import { apiActor } from '../audit/audit.service';
 import type { AuthUser } from '../users/users.service';
+import type { StripeGateway } from '../payments/stripe-gateway';
 
 /** Changes by staff go to the change log; a customer's own cancel does not. */
 const staffChange = (user: AuthUser) => (user.isStaff ? apiActor(user) : undefined);
@@ -48,7 +49,7 @@ const statusConflict = {
 
 const keyOf = (headers: { 'idempotency-key'?: string }) => headers['idempotency-key'];
 
-export function registerOrderRoutes(api: Api, limits: OrderLimits): void {
+export function registerOrderRoutes(api: Api, limits: OrderLimits, gateway?: StripeGateway): void {
   api.route(
     {
       method: 'get', path: '/api/orders/', tag, auth, summary: 'List orders',
@@ -109,7 +110,7 @@ export function registerOrderRoutes(api: Api, limits: OrderLimits): void {
       },
       async ({ user, params, body }) => ({
         status: 200,
-        body: await orders.changeOrderStatus(user, params.id, body.status, staffChange(user), limits.actions),
+        body: await orders.changeOrderStatus(user, params.id, body.status, { actor: staffChange(user), actions: limits.actions, gateway }),
       }),
     );
   }
@@ -122,7 +123,7 @@ export function registerOrderRoutes(api: Api, limits: OrderLimits): void {
       responses: { 204: { description: 'Cancelled' }, 409: statusConflict, 429: cancelThrottled },
     },
     async ({ user, params }) => {
-      await orders.changeOrderStatus(user, params.id, 'cancelled', staffChange(user), limits.actions);
+      await orders.changeOrderStatus(user, params.id, 'cancelled', { actor: staffChange(user), actions: limits.actions, gateway });
       return { status: 204 };
     },
   );

@@ -10,6 +10,9 @@ import type { PageRequest } from '../../http/pagination';
 import { snapshotFromJson } from '../addresses/addresses.service';
 import { recordChange, type Actor } from '../audit/audit.service';
 import type { AuthUser } from '../users/users.service';
+import { PaymentsNotConfiguredError, type StripeGateway } from '../payments/stripe-gateway';
+import { findDueRefunds, RefundFailedError, refundPending, settleRefund, staffRefundDue } from '../payments/refunds';
+import { cancelOrders } from './cancel-orders';
 import { spendOrderAction } from './order-limits';
 import type { CancelReason, OrderStatus } from './orders.schemas';
 
@@ -91,14 +94,22 @@ export function allowedTransitions(status: OrderStatus, viewer: AuthUser, isOwne
 
 const changedMeanwhile = () => new ConflictError('The order was changed by someone else; reload it and try again.', { code: 'order_changed' });
 
-/**
- * `actor` is given for staff, whose changes go to the change log in the same
- * transaction. A cancel spends one of the viewer's order `actions` (staff
- * spend none), before the transaction opens, whatever it then answers.
- */
-export async function changeOrderStatus(viewer: AuthUser, id: number, target: OrderStatus, actor?: Actor, actions?: Throttle): Promise<OrderView> {
+export interface StatusChangeOptions {
+  /** Given for staff: the change goes to the change log in its transaction. */
+  actor?: Actor;
+  /** The viewer's order actions: a cancel spends one before the transaction opens, whatever it answers (staff spend none). */
+  actions?: Throttle;
+  /** Stripe, to refund a paid order that staff cancel. */
+  gateway?: StripeGateway;
+}
+
+const refundInProgress = () =>
+  new ConflictError('A refund of this order is being made; it cannot ship. Cancel it again to finish the refund.', { code: 'refund_in_progress' });
+
+export async function changeOrderStatus(viewer: AuthUser, id: number, target: OrderStatus, options: StatusChangeOptions = {}): Promise<OrderView> {
+  const { actor, actions, gateway } = options;
   if (target === 'cancelled') await spendOrderAction(actions, viewer);
-  return db().$transaction(async (tx) => {
+  const changed = await db().$transaction(async (tx) => {
     const order = await tx.order.findFirst({ where: { id, ...visibleTo(viewer) }, select: { status: true, userId: true } });
     if (!order) throw notFound();
     const allowed = allowedTransitions(order.status, viewer, order.userId === viewer.id);
@@ -108,52 +119,37 @@ export async function changeOrderStatus(viewer: AuthUser, id: number, target: Or
         { code: 'illegal_status_change', order_status: order.status, allowed },
       );
     }
-    if (target === 'cancelled') {
-      const cancelled = await cancelOrders(tx, [id], order.status, viewer.isStaff ? 'staff' : 'customer');
-      if (cancelled.length === 0) throw changedMeanwhile();
-    } else {
-      // The WHERE on the old status is the guard: of two racing changes, the
-      // second finds no row in the expected status and changes nothing.
-      const { count } = await tx.order.updateMany({ where: { id, status: order.status }, data: { status: target } });
-      if (count === 0) throw changedMeanwhile();
-    }
+    // The order's row first, as payments and refunds lock it first too; the
+    // status in the WHERE is the guard: of two racing changes, the second
+    // finds no row in the expected status and changes nothing.
+    const [locked] = await tx.$queryRaw<{ id: number }[]>`SELECT id FROM orders WHERE id = ${id} AND status = ${order.status}::order_status FOR UPDATE`;
+    if (!locked) throw changedMeanwhile();
+    // Paid through Stripe: the money goes back before the order is cancelled.
+    if (target === 'cancelled' && order.status === 'paid' && (await staffRefundDue(tx, id))) return undefined;
+    if (target === 'shipped' && (await refundPending(tx, id))) throw refundInProgress();
+    if (target === 'cancelled') await cancelOrders(tx, [id], order.status, viewer.isStaff ? 'staff' : 'customer');
+    else await tx.order.update({ where: { id }, data: { status: target } });
     await recordChange(tx, actor, { action: 'status', objectType: 'order', objectId: id, objectRepr: `Order #${id}`, changes: { status: [order.status, target] } });
     return toOrder(await tx.order.findUniqueOrThrow({ where: { id }, ...withItems }));
   });
+  if (changed) return changed;
+  await refundThenCancel(id, gateway, actor);
+  return toOrder(await db().order.findUniqueOrThrow({ where: { id }, ...withItems }));
 }
 
 /**
- * The one way orders are cancelled, by their owner, by staff or by the expiry
- * sweep, on the caller's transaction. The UPDATE moves only orders still in
- * `from` (of two racing changes the second finds nothing to change), and only
- * the orders it moved get their stock back, so stock returns once. Answers the
- * ids it cancelled: one UPDATE ... RETURNING, plus the restock's two statements
- * when it cancelled any, however many orders it is given.
+ * Staff's cancel of an order paid through Stripe, after its refund was made
+ * due: Stripe refunds it (no lock held meanwhile), then the order is cancelled
+ * and restocked in the transaction that records the refund. A refusal leaves
+ * the order paid (503 refund_failed); Stripe unavailable leaves the refund
+ * pending, retried by the expiry sweep (503 payment_provider_unavailable).
  */
-export async function cancelOrders(tx: Db, ids: number[], from: OrderStatus, reason: CancelReason): Promise<number[]> {
-  const cancelled = await tx.order.updateManyAndReturn({
-    where: { id: { in: ids }, status: from },
-    data: { status: 'cancelled', cancelReason: reason },
-    select: { id: true },
-  });
-  const cancelledIds = cancelled.map((order) => order.id);
-  if (cancelledIds.length) await restock(tx, cancelledIds);
-  return cancelledIds;
-}
-
-/**
- * Puts cancelled orders' quantities back, locking their products in id order
- * like checkout does (one statement for all the orders, so a batch never locks
- * out of order and two transactions queue instead of deadlocking).
- */
-async function restock(tx: Db, orderIds: number[]): Promise<void> {
-  await tx.$queryRaw`
-    SELECT p.id FROM products p
-    WHERE p.id IN (SELECT product_id FROM order_items WHERE order_id = ANY(${orderIds}::int[]))
-    ORDER BY p.id FOR UPDATE`;
-  // A product in several of the orders comes back by their sum.
-  await tx.$executeRaw`
-    UPDATE products p SET stock = LEAST(p.stock::bigint + r.quantity, 2147483647)::int, updated_at = now()
-    FROM (SELECT product_id, sum(quantity) AS quantity FROM order_items WHERE order_id = ANY(${orderIds}::int[]) GROUP BY product_id) r
-    WHERE r.product_id = p.id`;
+async function refundThenCancel(id: number, gateway: StripeGateway | undefined, actor: Actor | undefined): Promise<void> {
+  if (!gateway) throw new PaymentsNotConfiguredError();
+  const [due] = await findDueRefunds(db(), { orderId: id });
+  if (!due) return; // settled meanwhile, by another request or the sweep
+  const outcome = await settleRefund(due, gateway, (tx) =>
+    recordChange(tx, actor, { action: 'status', objectType: 'order', objectId: id, objectRepr: `Order #${id}`, changes: { status: ['paid', 'cancelled'], refund: ['', 'refunded in full'] } }),
+  );
+  if (outcome === 'failed') throw new RefundFailedError();
 }

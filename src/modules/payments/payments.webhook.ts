@@ -59,17 +59,25 @@ async function applyEvent(tx: Db, event: Stripe.Event): Promise<{ outcome: Event
     INSERT INTO payment_events (stripe_event_id, type, outcome) VALUES (${event.id}, ${event.type}, 'received')
     ON CONFLICT (stripe_event_id) DO NOTHING RETURNING id`;
   const { intentId, intent } = intentOf(event);
-  const [payment] = intentId
-    ? await tx.$queryRaw<LockedPayment[]>`
-        SELECT p.id, p.order_id, p.amount::text AS amount, p.currency, p.status, o.status::text AS order_status
-        FROM payments p JOIN orders o ON o.id = p.order_id
-        WHERE p.payment_intent_id = ${intentId}
-        FOR UPDATE`
-    : [];
+  const payment = intentId ? await lockPayment(tx, intentId) : undefined;
   if (!fresh) return { outcome: 'duplicate', paymentId: payment?.id };
   const outcome = payment ? await applyToPayment(tx, event, payment, intent) : 'ignored';
   await tx.paymentEvent.update({ where: { id: fresh.id }, data: { outcome, paymentId: payment?.id ?? null } });
   return { outcome, paymentId: payment?.id };
+}
+
+/**
+ * The payment of this PaymentIntent and its order, both locked, the order
+ * first: every path that changes both (cancels, refunds, payment) takes them
+ * in that order, so none can deadlock another.
+ */
+async function lockPayment(tx: Db, intentId: string): Promise<LockedPayment | undefined> {
+  const [found] = await tx.$queryRaw<{ order_id: number }[]>`SELECT order_id FROM payments WHERE payment_intent_id = ${intentId}`;
+  if (!found) return undefined;
+  const [order] = await tx.$queryRaw<{ status: string }[]>`SELECT status::text AS status FROM orders WHERE id = ${found.order_id} FOR UPDATE`;
+  const [payment] = await tx.$queryRaw<Omit<LockedPayment, 'order_status'>[]>`
+    SELECT id, order_id, amount::text AS amount, currency, status FROM payments WHERE payment_intent_id = ${intentId} FOR UPDATE`;
+  return payment && order ? { ...payment, order_status: order.status } : undefined;
 }
 
 async function applyToPayment(tx: Db, event: Stripe.Event, payment: LockedPayment, intent?: Stripe.PaymentIntent): Promise<EventOutcome> {

@@ -116,12 +116,15 @@ export class StripeGateway {
     });
   }
 
-  /** A refund in full of the order's payment, once: its idempotency key is the order's. */
-  refundInFull(orderId: number, paymentIntentId: string): Promise<{ id: string; status: string }> {
+  /**
+   * A refund in full of the order's payment, once: its idempotency key is the
+   * order's (with the attempt after a refusal, whose answer Stripe would replay).
+   */
+  refundInFull(orderId: number, paymentIntentId: string, attempt = 0): Promise<{ id: string; status: string }> {
     return this.#call(async (stripe) => {
       const refund = await stripe.refunds.create(
         { payment_intent: paymentIntentId, metadata: { order_id: String(orderId) } },
-        { idempotencyKey: `order-${orderId}-refund` },
+        { idempotencyKey: attempt ? `order-${orderId}-refund-${attempt}` : `order-${orderId}-refund` },
       );
       return { id: refund.id, status: refund.status ?? 'pending' };
     });
