@@ -88,7 +88,7 @@ export const orderSchema = z
       description: 'null unless cancelled: by the owner (`customer`), by staff (`staff`), or by the server because it stayed unpaid too long (`expired`)',
     }),
     total: z.string().meta({ example: '39.98' }),
-    shipping_address: shippingAddressSchema.nullable().meta({ description: 'Where the order ships, as it was when the order was placed; null when none was given' }),
+    shipping_address: z.union([shippingAddressSchema, z.null()]).meta({ description: 'Where the order ships, as it was when the order was placed; null when none was given' }),
     items: z.array(
       z.strictObject({
         id: z.number().int(),
