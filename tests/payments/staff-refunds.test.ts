@@ -149,6 +149,19 @@ describe('the expiry sweep and open PaymentIntents', () => {
     expect(await state(order.id)).toEqual({ status: 'paid', payment: 'succeeded', refund: null });
   });
 
+  it('cancels at Stripe the PaymentIntent of an order its owner cancelled, so it can no longer be paid', async () => {
+    const shopper = await signedIn();
+    const product = await buildProduct({ stock: 4 });
+    const order = await placeOrder(shopper.auth, [{ product_id: product.id, quantity: 1 }]);
+    const { body } = await startPaying(app, shopper.auth, order.id).expect(201);
+    await request(app).delete(`/api/orders/${order.id}/`).set(shopper.auth).expect(204);
+
+    await sweep();
+
+    expect(stripe.paymentIntents.get(body.payment_intent_id)!.status).toBe('canceled');
+    expect(await state(order.id)).toEqual({ status: 'cancelled', payment: 'canceled', refund: null });
+  });
+
   it('leaves the order pending while Stripe is down, and expires it on the next run once Stripe is back', async () => {
     const { order } = await overdueWithPayment();
     stripe.failNext({ status: 503 });
