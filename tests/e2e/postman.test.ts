@@ -117,6 +117,21 @@ test('the shopper scenario collection passes against a live server with the demo
   expect(result.urls.filter((url) => !url.startsWith(`${baseUrl}/`))).toEqual([]);
 });
 
+test('the shopper scenario walks every address book operation and orders to an address both ways', () => {
+  const scenario = readCollection(SCENARIO);
+  // The scenario's paths hold variables ({{addressId}}); the document's hold parameters ({id}).
+  const walked = new Set(requests(scenario.item).map((item) => `${item.request!.method} ${requestPath(item).replace(/\{\{\w+\}\}/g, '{id}')}`));
+  const addressBook = Object.entries(buildDocument().paths ?? {})
+    .filter(([route]) => route.startsWith('/api/users/me/addresses/'))
+    .flatMap(([route, item]) => HTTP_METHODS.filter((method) => method in (item as object)).map((method) => `${method.toUpperCase()} ${route}`));
+
+  expect(addressBook).toHaveLength(5);
+  expect(addressBook.filter((operation) => !walked.has(operation))).toEqual([]);
+  const bodies = requests(scenario.item).map((item) => `${item.request!.method} ${requestPath(item)} ${(item.request as { body?: { raw?: string } }).body?.raw ?? ''}`);
+  expect(bodies).toContainEqual(expect.stringMatching(/^POST \/api\/orders\/checkout\/ .*"address_id"/s));
+  expect(bodies).toContainEqual(expect.stringMatching(/^POST \/api\/orders\/ .*"shipping_address"/s));
+});
+
 test('a failing assertion or a refused request fails the newman run, naming the step', async () => {
   // Guards the harness above: were failures not collected, the scenario could never fail.
   const collection = {

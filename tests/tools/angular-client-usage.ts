@@ -6,8 +6,8 @@
 import { Injectable, inject } from '@angular/core';
 import { type HttpInterceptorFn } from '@angular/common/http';
 import { type Observable, map, switchMap } from 'rxjs';
-import type { CartLine, Order, Product } from '../../clients/angular/models';
-import { AuthService, CartService, OrdersService, ProductsService } from '../../clients/angular/services';
+import type { Address, AddressUpdateRequest, CartLine, CheckoutRequest, Order, Product, ShippingAddress, ShippingAddressInput } from '../../clients/angular/models';
+import { AuthService, CartService, OrdersService, ProductsService, UsersService } from '../../clients/angular/services';
 
 export interface ProductCard {
   id: number;
@@ -35,6 +35,8 @@ export interface OrderRow {
   status: string;
   total: string;
   placedAt: string;
+  /** "Köln, DE", or null for an order placed without an address. */
+  shipsTo: string | null;
   lines: { productId: number | null; name: string; unitPrice: string; quantity: number; subtotal: string }[];
 }
 
@@ -58,12 +60,32 @@ export function toProductCard(product: Product): ProductCard {
   return { id: product.id, name: product.name, price, image: product.image, inStock: stock > 0 };
 }
 
+/** The lines of a parcel label; line2 and region are "" when none was given, and left out. */
+export function labelLines(address: ShippingAddress): string[] {
+  const lines: string[] = [address.full_name, address.line1, address.line2, `${address.postal_code} ${address.city}`, address.region, address.country];
+  return lines.filter((line) => line !== '');
+}
+
+export interface AddressCard {
+  id: number;
+  label: string[];
+  phone: string;
+  addedAt: string;
+}
+
+export function toAddressCard(address: Address): AddressCard {
+  const created: string = address.created_at;
+  return { id: address.id, label: labelLines(address), phone: address.phone, addedAt: new Date(created).toLocaleDateString() };
+}
+
 export function toOrderRow(order: Order): OrderRow {
+  const shipping: ShippingAddress | null = order.shipping_address;
   return {
     id: order.id,
     status: STATUS_LABELS[order.status],
     total: order.total,
     placedAt: new Date(order.created_at).toLocaleDateString(),
+    shipsTo: shipping ? `${shipping.city}, ${shipping.country}` : null,
     lines: order.items.map((item) => ({
       productId: item.product_id,
       name: item.product_name,
@@ -86,6 +108,7 @@ export class ShopStore {
   private readonly productsApi = inject(ProductsService);
   private readonly cartApi = inject(CartService);
   private readonly ordersApi = inject(OrdersService);
+  private readonly usersApi = inject(UsersService);
 
   /** token_create: `{access, refresh}`; the frontend keeps `access` for its interceptor. */
   logIn(username: string, password: string): Observable<string> {
@@ -148,9 +171,45 @@ export class ShopStore {
     );
   }
 
-  /** orders_checkout_create, with the retry key the frontend sends. */
+  /** orders_checkout_create, with the retry key the frontend sends, and (as until now) no body. */
   checkout(idempotencyKey: string): Observable<OrderRow> {
     return this.ordersApi.ordersCheckoutCreate({ 'idempotency-key': idempotencyKey }).pipe(map(toOrderRow));
+  }
+
+  /** orders_checkout_create to an address book entry, or to an address typed in at checkout. */
+  checkoutTo(idempotencyKey: string, shipTo: { addressId: number } | { address: ShippingAddressInput }): Observable<OrderRow> {
+    const body: CheckoutRequest = 'addressId' in shipTo ? { address_id: shipTo.addressId } : { shipping_address: shipTo.address };
+    return this.ordersApi.ordersCheckoutCreate({ 'idempotency-key': idempotencyKey, body }).pipe(map(toOrderRow));
+  }
+
+  /** orders_create with the address typed in: line2, region and phone may be left out. */
+  orderTo(productId: number, quantity: number, address: ShippingAddressInput): Observable<OrderRow> {
+    return this.ordersApi.ordersCreate({ body: { items: [{ product_id: productId, quantity }], shipping_address: address } }).pipe(map(toOrderRow));
+  }
+
+  /** users_me_addresses_list: the address book page (a plain list, not a page). */
+  addressBook(): Observable<AddressCard[]> {
+    return this.usersApi.usersMeAddressesList().pipe(map((addresses) => addresses.map(toAddressCard)));
+  }
+
+  /** users_me_addresses_retrieve: the address form, filled in. */
+  address(id: number): Observable<Address> {
+    return this.usersApi.usersMeAddressesRetrieve({ id });
+  }
+
+  /** users_me_addresses_create: the new entry's card. */
+  addAddress(address: ShippingAddressInput): Observable<AddressCard> {
+    return this.usersApi.usersMeAddressesCreate({ body: address }).pipe(map(toAddressCard));
+  }
+
+  /** users_me_addresses_partial_update: only the fields the form changed. */
+  changeAddress(id: number, changes: AddressUpdateRequest): Observable<AddressCard> {
+    return this.usersApi.usersMeAddressesPartialUpdate({ id, body: changes }).pipe(map(toAddressCard));
+  }
+
+  /** users_me_addresses_destroy: orders placed with the entry keep their copy. */
+  removeAddress(id: number): Observable<void> {
+    return this.usersApi.usersMeAddressesDestroy({ id });
   }
 
   /** orders_my_orders_list: the "My orders" page. */
