@@ -67,6 +67,9 @@ async function fixture(): Promise<Record<Role, string | undefined>> {
     await db().cartItem.create({ data: { userId: i % 2 ? staff.id : shopper.id, productId: product.id, quantity: 1 } });
   }
   for (let i = 0; i < 6; i += 1) {
+    await db().address.create({ data: { userId: i % 2 ? staff.id : shopper.id, fullName: 'Erika Mustermann', line1: 'Heidestraße 17', city: 'Köln', postalCode: '51147', country: 'DE' } });
+  }
+  for (let i = 0; i < 6; i += 1) {
     await db().order.create({
       data: {
         userId: i % 2 ? staff.id : shopper.id,
