@@ -171,6 +171,16 @@ describe('POST /api/payments/stripe/webhook/', () => {
     expect(await db().paymentEvent.count()).toBe(0);
   });
 
+  it('refuses a body over its own 256 KB limit with a 413 before verifying it, and changes nothing', async () => {
+    const { order, intentId } = await startedPayment();
+    const huge = { ...stripe.succeed(intentId), description: 'x'.repeat(300 * 1024) };
+
+    await deliver(app, stripe.signedEvent('payment_intent.succeeded', huge)).expect(413);
+
+    expect(await orderStatus(order.id)).toBe('pending');
+    expect(await db().paymentEvent.count()).toBe(0);
+  });
+
   it('changes nothing on a redelivery, nor on two deliveries of one event at once on two instances', async () => {
     const { order, intentId } = await startedPayment();
     const delivery = stripe.signedEvent('payment_intent.succeeded', stripe.succeed(intentId));
