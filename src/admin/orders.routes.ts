@@ -7,6 +7,7 @@ import { ConflictError, NotFoundError, UnavailableError } from '../lib/errors';
 import { changesOf } from '../modules/audit/audit.service';
 import { ORDER_STATUSES, updateOrderBody, type OrderStatus } from '../modules/orders/orders.schemas';
 import { allowedTransitions, changeOrderStatus, getOrder, listOrders } from '../modules/orders/orders.service';
+import { paymentOfOrder } from '../modules/payments/payments.admin';
 import type { StripeGateway } from '../modules/payments/stripe-gateway';
 import { getUser } from '../modules/users/users.service';
 import { staffViewer } from './admin.router';
@@ -64,7 +65,7 @@ export function ordersSection(gateway?: StripeGateway): Router {
 async function showOrder(res: Parameters<typeof render>[0], id: number, extra: Record<string, unknown>, status = 200) {
   const staff = staffViewer(res.locals.staff);
   const order = await getOrder(staff, id);
-  const [customer, history] = await Promise.all([customerOf(order.user_id), changesOf('order', id)]);
+  const [customer, history, payment] = await Promise.all([customerOf(order.user_id), changesOf('order', id), paymentOfOrder(id)]);
   const actions = allowedTransitions(order.status, staff, order.user_id === staff.id);
-  render(res, 'orders/detail', { title: `Order #${order.id}`, order, customer, actions, history, ...extra }, status);
+  render(res, 'orders/detail', { title: `Order #${order.id}`, order, customer, actions, history, payment, ...extra }, status);
 }
