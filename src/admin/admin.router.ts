@@ -14,6 +14,7 @@ import type { AuthThrottles } from '../lib/throttle';
 import { recentChanges } from '../modules/audit/audit.service';
 import { checkCredentialsWithinBudget } from '../modules/auth/auth.service';
 import { listOrders } from '../modules/orders/orders.service';
+import { paymentCounts } from '../modules/payments/payments.admin';
 import { dashboardCounts, LOW_STOCK, salesPerDay } from '../modules/reports/reports.service';
 import { closeSession, findSession, openSession, SESSION_COOKIE, SESSION_HOURS } from './admin-session';
 import { csrfProtection, csrfToken } from './csrf';
@@ -123,13 +124,14 @@ export function adminRouter(throttles: AuthThrottles, sections: AdminSections = 
   });
 
   router.get('/', async (_req, res) => {
-    const [counts, latest, sales, log] = await Promise.all([
+    const [counts, latest, sales, log, payments] = await Promise.all([
       dashboardCounts(),
       listOrders(staffViewer(res.locals.staff), {}, { skip: 0, take: 10 }),
       salesPerDay(30),
       recentChanges(10),
+      paymentCounts(),
     ]);
-    render(res, 'dashboard', { title: 'Dashboard', counts, lowStockLimit: LOW_STOCK, latest: latest.results, sales, chart: salesChartSvg(sales), log });
+    render(res, 'dashboard', { title: 'Dashboard', counts, lowStockLimit: LOW_STOCK, latest: latest.results, sales, chart: salesChartSvg(sales), log, payments });
   });
 
   for (const [mount, section] of Object.entries(sections)) router.use(mount, section);
