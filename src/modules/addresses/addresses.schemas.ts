@@ -11,12 +11,14 @@ export const MAX_ADDRESSES = 20;
 // Each is a single line on a parcel label: control characters (a line break,
 // a tab) have no place there, and an unpaired surrogate is no text at all
 // (PostgreSQL's JSON refuses it). NULs are refused earlier, with every input.
+// A refinement, not a documented `pattern`: \p{...} needs the u flag, which a
+// JSON Schema pattern cannot carry, and clients would read it wrongly.
 const PLAIN_TEXT = /^[^\p{Cc}\p{Cs}]*$/u;
 const PLAIN_TEXT_MESSAGE = 'Control characters (such as line breaks) and unpaired surrogates are not allowed.';
 
 /** Trimmed; at most `max` characters, the column's length. */
 const optionalText = (max: number) =>
-  z.string().trim().max(max, `Ensure this field has no more than ${max} characters.`).regex(PLAIN_TEXT, PLAIN_TEXT_MESSAGE);
+  z.string().trim().max(max, `Ensure this field has no more than ${max} characters.`).refine((text) => PLAIN_TEXT.test(text), PLAIN_TEXT_MESSAGE);
 const requiredText = (max: number) => optionalText(max).min(1, 'This field may not be blank.');
 
 const ALPHA_2 = /^[A-Z]{2}$/;
