@@ -3,21 +3,10 @@
 import request from 'supertest';
 import { db } from '../../src/lib/db';
 import { buildProduct, signedIn } from '../support/api';
-import { deliver, paymentsApp, startPaying, type PaymentsApp } from '../support/payments';
+import { deliver, paymentsApp, startPaying, withStripeDouble } from '../support/payments';
 import { placeOrder } from '../support/shop';
-import { startStripeDouble, type StripeDouble } from '../support/stripe-double';
 
-let stripe: StripeDouble;
-let app: PaymentsApp;
-
-beforeAll(async () => {
-  stripe = await startStripeDouble();
-});
-afterAll(() => stripe.stop());
-beforeEach(() => {
-  stripe.reset();
-  app = paymentsApp(stripe);
-});
+const shop = withStripeDouble();
 
 async function pendingOrder(price = '19.99', quantity = 3) {
   const shopper = await signedIn();
@@ -36,14 +25,14 @@ describe('POST /api/orders/{id}/payment/', () => {
   it('creates a PaymentIntent for the order\'s total in cents, and answers what the browser needs to confirm it', async () => {
     const { shopper, order } = await pendingOrder('19.99', 3);
 
-    const res = await startPaying(app, shopper.auth, order.id).expect(201);
+    const res = await startPaying(shop.app, shopper.auth, order.id).expect(201);
 
-    const [call] = stripe.calls('POST', '/v1/payment_intents');
+    const [call] = shop.stripe.calls('POST', '/v1/payment_intents');
     expect(call).toMatchObject({
       idempotencyKey: `order-${order.id}-payment`,
       params: { amount: '5997', currency: 'usd', metadata: { order_id: String(order.id) }, automatic_payment_methods: { enabled: 'true' } },
     });
-    const intent = [...stripe.paymentIntents.values()][0]!;
+    const intent = [...shop.stripe.paymentIntents.values()][0]!;
     expect(res.body).toEqual({
       order_id: order.id,
       provider: 'stripe',
@@ -53,61 +42,61 @@ describe('POST /api/orders/{id}/payment/', () => {
       currency: 'usd',
       status: 'requires_payment_method',
     });
-    await request(app).get(`/api/orders/${order.id}/payment/`).set(shopper.auth).expect(200, res.body);
+    await request(shop.app).get(`/api/orders/${order.id}/payment/`).set(shopper.auth).expect(200, res.body);
   });
 
   it('answers 200 with the same PaymentIntent when asked again', async () => {
     const { shopper, order } = await pendingOrder();
-    const first = await startPaying(app, shopper.auth, order.id).expect(201);
+    const first = await startPaying(shop.app, shopper.auth, order.id).expect(201);
 
-    const again = await startPaying(app, shopper.auth, order.id).expect(200);
+    const again = await startPaying(shop.app, shopper.auth, order.id).expect(200);
 
     expect(again.body).toEqual(first.body);
-    expect(stripe.paymentIntents.size).toBe(1);
+    expect(shop.stripe.paymentIntents.size).toBe(1);
   });
 
   it('of ten concurrent requests on two server instances, makes one PaymentIntent and one payment', async () => {
     const { shopper, order } = await pendingOrder();
-    const other = paymentsApp(stripe);
+    const other = paymentsApp(shop.stripe);
 
-    const answers = await Promise.all(Array.from({ length: 10 }, (_, i) => startPaying(i % 2 ? app : other, shopper.auth, order.id)));
+    const answers = await Promise.all(Array.from({ length: 10 }, (_, i) => startPaying(i % 2 ? shop.app : other, shopper.auth, order.id)));
 
     expect(answers.map((r) => r.status).sort()).toEqual([200, 200, 200, 200, 200, 200, 200, 200, 200, 201]);
     expect(new Set(answers.map((r) => r.body.payment_intent_id)).size).toBe(1);
-    expect(stripe.paymentIntents.size).toBe(1);
+    expect(shop.stripe.paymentIntents.size).toBe(1);
     expect(await db().payment.count()).toBe(1);
   });
 
   it('answers 404 for another customer\'s order, and 409 for an order that is not pending', async () => {
     const { order } = await pendingOrder();
     const stranger = await signedIn();
-    await startPaying(app, stranger.auth, order.id).expect(404);
+    await startPaying(shop.app, stranger.auth, order.id).expect(404);
 
     const mine = await pendingOrder();
     await db().order.update({ where: { id: mine.order.id }, data: { status: 'paid' } });
-    const res = await startPaying(app, mine.shopper.auth, mine.order.id).expect(409);
+    const res = await startPaying(shop.app, mine.shopper.auth, mine.order.id).expect(409);
 
     expect(res.body).toMatchObject({ code: 'order_not_pending', order_status: 'paid' });
-    expect(stripe.requests).toHaveLength(0);
+    expect(shop.stripe.requests).toHaveLength(0);
   });
 
   it('lets staff read a payment, and answers 404 while none was started', async () => {
     const { shopper, order } = await pendingOrder();
     const staff = await signedIn({ isStaff: true });
-    await request(app).get(`/api/orders/${order.id}/payment/`).set(staff.auth).expect(404);
+    await request(shop.app).get(`/api/orders/${order.id}/payment/`).set(staff.auth).expect(404);
 
-    await startPaying(app, shopper.auth, order.id).expect(201);
+    await startPaying(shop.app, shopper.auth, order.id).expect(201);
 
-    await request(app).get(`/api/orders/${order.id}/payment/`).set(staff.auth).expect(200);
+    await request(shop.app).get(`/api/orders/${order.id}/payment/`).set(staff.auth).expect(200);
   });
 
   it('answers 503 payments_not_configured without STRIPE_SECRET_KEY, and the rest of the shop works', async () => {
     const { shopper, order } = await pendingOrder();
-    const unconfigured = paymentsApp(stripe, { stripeSecretKey: undefined });
+    const unconfigured = paymentsApp(shop.stripe, { stripeSecretKey: undefined });
 
     expectUnavailable(await startPaying(unconfigured, shopper.auth, order.id), 'payments_not_configured');
     await request(unconfigured).get(`/api/orders/${order.id}/`).set(shopper.auth).expect(200);
-    expect(stripe.requests).toHaveLength(0);
+    expect(shop.stripe.requests).toHaveLength(0);
   });
 
   it.each([
@@ -116,8 +105,8 @@ describe('POST /api/orders/{id}/payment/', () => {
     ['never answers', { hang: true as const }],
   ])('answers 503 with Retry-After when Stripe %s, records nothing, and works once Stripe is back', async (_case, failure) => {
     const { shopper, order } = await pendingOrder();
-    const impatient = paymentsApp(stripe, { stripeTimeoutMs: 300 });
-    stripe.failNext(failure);
+    const impatient = paymentsApp(shop.stripe, { stripeTimeoutMs: 300 });
+    shop.stripe.failNext(failure);
 
     expectUnavailable(await startPaying(impatient, shopper.auth, order.id));
     expect(await db().payment.count()).toBe(0);
@@ -127,7 +116,7 @@ describe('POST /api/orders/{id}/payment/', () => {
 
   it('answers 503 when Stripe cannot be reached at all', async () => {
     const { shopper, order } = await pendingOrder();
-    const unreachable = paymentsApp(stripe, { stripeApiUrl: 'http://127.0.0.1:9' });
+    const unreachable = paymentsApp(shop.stripe, { stripeApiUrl: 'http://127.0.0.1:9' });
 
     expectUnavailable(await startPaying(unreachable, shopper.auth, order.id));
   });
@@ -136,7 +125,7 @@ describe('POST /api/orders/{id}/payment/', () => {
 describe('POST /api/payments/stripe/webhook/', () => {
   async function startedPayment() {
     const placed = await pendingOrder();
-    const res = await startPaying(app, placed.shopper.auth, placed.order.id).expect(201);
+    const res = await startPaying(shop.app, placed.shopper.auth, placed.order.id).expect(201);
     return { ...placed, intentId: res.body.payment_intent_id as string };
   }
   const orderStatus = async (id: number) => (await db().order.findUniqueOrThrow({ where: { id } })).status;
@@ -145,7 +134,7 @@ describe('POST /api/payments/stripe/webhook/', () => {
   it('marks the order paid on payment_intent.succeeded', async () => {
     const { order, intentId } = await startedPayment();
 
-    const res = await deliver(app, stripe.signedEvent('payment_intent.succeeded', stripe.succeed(intentId))).expect(200);
+    const res = await deliver(shop.app, shop.stripe.signedEvent('payment_intent.succeeded', shop.stripe.succeed(intentId))).expect(200);
 
     expect(res.body).toEqual({ received: true });
     expect(await orderStatus(order.id)).toBe('paid');
@@ -161,10 +150,10 @@ describe('POST /api/payments/stripe/webhook/', () => {
   ];
   it.each(forgeries)('refuses an event with %s (400) and changes nothing', async (_case, forge) => {
     const { order, intentId } = await startedPayment();
-    const intent = stripe.succeed(intentId);
-    const sign = (options: object) => stripe.signedEvent('payment_intent.succeeded', intent, options);
+    const intent = shop.stripe.succeed(intentId);
+    const sign = (options: object) => shop.stripe.signedEvent('payment_intent.succeeded', intent, options);
 
-    const res = await deliver(app, forge(sign({}), sign)).expect(400);
+    const res = await deliver(shop.app, forge(sign({}), sign)).expect(400);
 
     expect(res.headers['content-type']).toMatch(/problem\+json/);
     expect(await orderStatus(order.id)).toBe('pending');
@@ -173,9 +162,9 @@ describe('POST /api/payments/stripe/webhook/', () => {
 
   it('refuses a body over its own 256 KB limit with a 413 before verifying it, and changes nothing', async () => {
     const { order, intentId } = await startedPayment();
-    const huge = { ...stripe.succeed(intentId), description: 'x'.repeat(300 * 1024) };
+    const huge = { ...shop.stripe.succeed(intentId), description: 'x'.repeat(300 * 1024) };
 
-    await deliver(app, stripe.signedEvent('payment_intent.succeeded', huge)).expect(413);
+    await deliver(shop.app, shop.stripe.signedEvent('payment_intent.succeeded', huge)).expect(413);
 
     expect(await orderStatus(order.id)).toBe('pending');
     expect(await db().paymentEvent.count()).toBe(0);
@@ -183,11 +172,11 @@ describe('POST /api/payments/stripe/webhook/', () => {
 
   it('changes nothing on a redelivery, nor on two deliveries of one event at once on two instances', async () => {
     const { order, intentId } = await startedPayment();
-    const delivery = stripe.signedEvent('payment_intent.succeeded', stripe.succeed(intentId));
-    const other = paymentsApp(stripe);
+    const delivery = shop.stripe.signedEvent('payment_intent.succeeded', shop.stripe.succeed(intentId));
+    const other = paymentsApp(shop.stripe);
 
-    const answers = await Promise.all([deliver(app, delivery), deliver(other, delivery)]);
-    await deliver(app, delivery).expect(200);
+    const answers = await Promise.all([deliver(shop.app, delivery), deliver(other, delivery)]);
+    await deliver(shop.app, delivery).expect(200);
 
     expect(answers.map((r) => r.status)).toEqual([200, 200]);
     expect(await db().paymentEvent.count()).toBe(1);
@@ -196,13 +185,13 @@ describe('POST /api/payments/stripe/webhook/', () => {
 
   it('refunds in full, once, a payment that succeeds for an order cancelled meanwhile', async () => {
     const { shopper, order, intentId, product } = await startedPayment();
-    await request(app).delete(`/api/orders/${order.id}/`).set(shopper.auth).expect(204);
-    const delivery = stripe.signedEvent('payment_intent.succeeded', stripe.succeed(intentId));
+    await request(shop.app).delete(`/api/orders/${order.id}/`).set(shopper.auth).expect(204);
+    const delivery = shop.stripe.signedEvent('payment_intent.succeeded', shop.stripe.succeed(intentId));
 
-    await deliver(app, delivery).expect(200);
-    await deliver(app, delivery).expect(200);
+    await deliver(shop.app, delivery).expect(200);
+    await deliver(shop.app, delivery).expect(200);
 
-    const refunds = stripe.calls('POST', '/v1/refunds');
+    const refunds = shop.stripe.calls('POST', '/v1/refunds');
     expect(refunds).toHaveLength(1);
     expect(refunds[0]).toMatchObject({ idempotencyKey: `order-${order.id}-refund`, params: { payment_intent: intentId } });
     expect(await orderStatus(order.id)).toBe('cancelled');
@@ -213,24 +202,24 @@ describe('POST /api/payments/stripe/webhook/', () => {
 
   it('keeps a refund it could not get from Stripe, answers 503 so Stripe delivers again, and refunds once on the redelivery', async () => {
     const { shopper, order, intentId } = await startedPayment();
-    await request(app).delete(`/api/orders/${order.id}/`).set(shopper.auth).expect(204);
-    const delivery = stripe.signedEvent('payment_intent.succeeded', stripe.succeed(intentId));
-    stripe.failNext({ status: 500 });
+    await request(shop.app).delete(`/api/orders/${order.id}/`).set(shopper.auth).expect(204);
+    const delivery = shop.stripe.signedEvent('payment_intent.succeeded', shop.stripe.succeed(intentId));
+    shop.stripe.failNext({ status: 500 });
 
-    expectUnavailable(await deliver(app, delivery));
+    expectUnavailable(await deliver(shop.app, delivery));
     expect(await db().refund.findMany()).toEqual([expect.objectContaining({ status: 'pending' })]);
 
-    await deliver(app, delivery).expect(200);
-    expect(stripe.refunds.size).toBe(1);
+    await deliver(shop.app, delivery).expect(200);
+    expect(shop.stripe.refunds.size).toBe(1);
     expect(await db().refund.findMany()).toEqual([expect.objectContaining({ status: 'succeeded' })]);
   });
 
   it('leaves the order unpaid when the amount or currency is not the order\'s', async () => {
     const { order, intentId } = await startedPayment();
-    const intent = stripe.succeed(intentId);
+    const intent = shop.stripe.succeed(intentId);
 
-    await deliver(app, stripe.signedEvent('payment_intent.succeeded', { ...intent, amount: 100 })).expect(200);
-    await deliver(app, stripe.signedEvent('payment_intent.succeeded', { ...intent, currency: 'eur' })).expect(200);
+    await deliver(shop.app, shop.stripe.signedEvent('payment_intent.succeeded', { ...intent, amount: 100 })).expect(200);
+    await deliver(shop.app, shop.stripe.signedEvent('payment_intent.succeeded', { ...intent, currency: 'eur' })).expect(200);
 
     expect(await orderStatus(order.id)).toBe('pending');
     expect((await db().paymentEvent.findMany()).map((e) => e.outcome)).toEqual(['amount_mismatch', 'amount_mismatch']);
@@ -239,10 +228,10 @@ describe('POST /api/payments/stripe/webhook/', () => {
   it('records the other payment_intent statuses and leaves the order as it is; a late one never undoes a success', async () => {
     const { order, intentId } = await startedPayment();
 
-    await deliver(app, stripe.signedEvent('payment_intent.processing', stripe.setStatus(intentId, 'processing'))).expect(200);
+    await deliver(shop.app, shop.stripe.signedEvent('payment_intent.processing', shop.stripe.setStatus(intentId, 'processing'))).expect(200);
     expect(await paymentStatus(order.id)).toBe('processing');
-    await deliver(app, stripe.signedEvent('payment_intent.succeeded', stripe.succeed(intentId))).expect(200);
-    await deliver(app, stripe.signedEvent('payment_intent.requires_action', { ...stripe.paymentIntents.get(intentId)!, status: 'requires_action' })).expect(200);
+    await deliver(shop.app, shop.stripe.signedEvent('payment_intent.succeeded', shop.stripe.succeed(intentId))).expect(200);
+    await deliver(shop.app, shop.stripe.signedEvent('payment_intent.requires_action', { ...shop.stripe.paymentIntents.get(intentId)!, status: 'requires_action' })).expect(200);
 
     expect(await paymentStatus(order.id)).toBe('succeeded');
     expect(await orderStatus(order.id)).toBe('paid');
@@ -250,10 +239,10 @@ describe('POST /api/payments/stripe/webhook/', () => {
 
   it('answers 200 to events it does not use and to PaymentIntents it never made, and changes nothing', async () => {
     const { order, intentId } = await startedPayment();
-    const stranger = { ...stripe.succeed(intentId), id: 'pi_not_ours', metadata: { order_id: String(order.id) } };
+    const stranger = { ...shop.stripe.succeed(intentId), id: 'pi_not_ours', metadata: { order_id: String(order.id) } };
 
-    await deliver(app, stripe.signedEvent('customer.created', { id: 'cus_1', object: 'customer' })).expect(200);
-    await deliver(app, stripe.signedEvent('payment_intent.succeeded', stranger)).expect(200);
+    await deliver(shop.app, shop.stripe.signedEvent('customer.created', { id: 'cus_1', object: 'customer' })).expect(200);
+    await deliver(shop.app, shop.stripe.signedEvent('payment_intent.succeeded', stranger)).expect(200);
 
     expect(await orderStatus(order.id)).toBe('pending');
     expect((await db().paymentEvent.findMany()).map((e) => e.outcome)).toEqual(['ignored', 'ignored']);

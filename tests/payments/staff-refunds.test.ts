@@ -2,45 +2,27 @@
 // request; the expiry sweep cancels an unpaid order's PaymentIntent first,
 // and asks again for refunds Stripe could not give earlier.
 import request from 'supertest';
-import { config } from '../../src/config';
 import { db } from '../../src/lib/db';
-import { expireUnpaidOrders } from '../../src/modules/orders/order-expiry';
-import { StripeGateway } from '../../src/modules/payments/stripe-gateway';
 import { buildProduct, signedIn } from '../support/api';
 import { adminAgent, submit } from '../support/admin';
-import { deliver, paymentsApp, startPaying, type PaymentsApp } from '../support/payments';
+import { deliver, startPaying, sweepWith, withStripeDouble } from '../support/payments';
 import { placeOrder, stockOf } from '../support/shop';
-import { startStripeDouble, type StripeDouble } from '../support/stripe-double';
 
-let stripe: StripeDouble;
-let app: PaymentsApp;
+const shop = withStripeDouble();
 
-beforeAll(async () => {
-  stripe = await startStripeDouble();
-});
-afterAll(() => stripe.stop());
-beforeEach(() => {
-  stripe.reset();
-  app = paymentsApp(stripe);
-});
-
-const sweep = () =>
-  expireUnpaidOrders({
-    ttlSeconds: 1,
-    gateway: new StripeGateway({ ...config.payments, stripeSecretKey: 'sk_test_double', stripeWebhookSecret: stripe.webhookSecret, stripeApiUrl: stripe.url, stripeTimeoutMs: 500 }),
-  });
+const sweep = () => sweepWith(shop.stripe, { stripeTimeoutMs: 500 });
 
 async function paidOrder() {
   const shopper = await signedIn();
   const staff = await signedIn({ isStaff: true });
   const product = await buildProduct({ price: '30.00', stock: 5 });
   const order = await placeOrder(shopper.auth, [{ product_id: product.id, quantity: 2 }]);
-  const { body } = await startPaying(app, shopper.auth, order.id).expect(201);
-  await deliver(app, stripe.signedEvent('payment_intent.succeeded', stripe.succeed(body.payment_intent_id))).expect(200);
+  const { body } = await startPaying(shop.app, shopper.auth, order.id).expect(201);
+  await deliver(shop.app, shop.stripe.signedEvent('payment_intent.succeeded', shop.stripe.succeed(body.payment_intent_id))).expect(200);
   return { shopper, staff, product, order, intentId: body.payment_intent_id as string };
 }
 
-const staffCancel = (auth: Record<string, string>, id: number) => request(app).patch(`/api/orders/${id}/`).set(auth).send({ status: 'cancelled' });
+const staffCancel = (auth: Record<string, string>, id: number) => request(shop.app).patch(`/api/orders/${id}/`).set(auth).send({ status: 'cancelled' });
 const state = async (id: number) => {
   const order = await db().order.findUniqueOrThrow({ where: { id }, include: { payment: { include: { refund: true } } } });
   return { status: order.status, payment: order.payment?.status, refund: order.payment?.refund?.status ?? null };
@@ -53,7 +35,7 @@ describe('staff cancelling a paid order', () => {
     const res = await staffCancel(staff.auth, order.id).expect(200);
 
     expect(res.body).toMatchObject({ status: 'cancelled', cancel_reason: 'staff' });
-    expect(stripe.calls('POST', '/v1/refunds')).toEqual([
+    expect(shop.stripe.calls('POST', '/v1/refunds')).toEqual([
       expect.objectContaining({ idempotencyKey: `order-${order.id}-refund`, params: expect.objectContaining({ payment_intent: intentId }) }),
     ]);
     expect(await state(order.id)).toEqual({ status: 'cancelled', payment: 'refunded', refund: 'succeeded' });
@@ -64,31 +46,31 @@ describe('staff cancelling a paid order', () => {
 
   it('keeps the order paid and answers 503 refund_failed when Stripe refuses the refund; a later cancel refunds it', async () => {
     const { staff, order, intentId } = await paidOrder();
-    stripe.setStatus(intentId, 'canceled'); // the double refuses to refund a PaymentIntent that did not succeed
+    shop.stripe.setStatus(intentId, 'canceled'); // the double refuses to refund a PaymentIntent that did not succeed
 
     const res = await staffCancel(staff.auth, order.id).expect(503);
 
     expect(res.body.code).toBe('refund_failed');
     expect(await state(order.id)).toEqual({ status: 'paid', payment: 'succeeded', refund: 'failed' });
-    stripe.succeed(intentId);
+    shop.stripe.succeed(intentId);
     await staffCancel(staff.auth, order.id).expect(200);
     expect(await state(order.id)).toEqual({ status: 'cancelled', payment: 'refunded', refund: 'succeeded' });
   });
 
   it('keeps the order paid when Stripe is down (503), refuses to ship it while the refund is pending, and the sweep finishes the cancel', async () => {
     const { staff, order } = await paidOrder();
-    stripe.failNext({ status: 500 });
+    shop.stripe.failNext({ status: 500 });
 
     const res = await staffCancel(staff.auth, order.id).expect(503);
     expect(res.body.code).toBe('payment_provider_unavailable');
     expect(await state(order.id)).toEqual({ status: 'paid', payment: 'succeeded', refund: 'pending' });
 
-    const ship = await request(app).patch(`/api/orders/${order.id}/`).set(staff.auth).send({ status: 'shipped' }).expect(409);
+    const ship = await request(shop.app).patch(`/api/orders/${order.id}/`).set(staff.auth).send({ status: 'shipped' }).expect(409);
     expect(ship.body.code).toBe('refund_in_progress');
 
     await sweep();
     expect(await state(order.id)).toEqual({ status: 'cancelled', payment: 'refunded', refund: 'succeeded' });
-    expect(stripe.refunds.size).toBe(1);
+    expect(shop.stripe.refunds.size).toBe(1);
   });
 
   it('cancels an order paid by hand (no Stripe payment) as before, asking Stripe nothing', async () => {
@@ -96,25 +78,25 @@ describe('staff cancelling a paid order', () => {
     const shopper = await signedIn();
     const product = await buildProduct({ stock: 3 });
     const order = await placeOrder(shopper.auth, [{ product_id: product.id, quantity: 1 }]);
-    await request(app).patch(`/api/orders/${order.id}/`).set(staff.auth).send({ status: 'paid' }).expect(200);
+    await request(shop.app).patch(`/api/orders/${order.id}/`).set(staff.auth).send({ status: 'paid' }).expect(200);
 
     await staffCancel(staff.auth, order.id).expect(200);
 
-    expect(stripe.requests).toHaveLength(0);
+    expect(shop.stripe.requests).toHaveLength(0);
     expect(await stockOf(product.id)).toBe(3);
   });
 
   it('refunds from the admin\'s order page too, and shows Stripe\'s refusal there', async () => {
     const { staff, order, intentId } = await paidOrder();
-    const agent = await adminAgent(staff.user, app);
+    const agent = await adminAgent(staff.user, shop.app);
     const page = `/admin/orders/${order.id}/`;
-    stripe.setStatus(intentId, 'canceled');
+    shop.stripe.setStatus(intentId, 'canceled');
 
     const refused = await submit(agent, page, `${page}status`, { status: 'cancelled' });
     expect(refused.status).toBe(503);
     expect(refused.text).toContain('Stripe refused the refund');
 
-    stripe.succeed(intentId);
+    shop.stripe.succeed(intentId);
     expect((await submit(agent, page, `${page}status`, { status: 'cancelled' })).status).toBe(303);
     expect(await state(order.id)).toEqual({ status: 'cancelled', payment: 'refunded', refund: 'succeeded' });
   });
@@ -125,7 +107,7 @@ describe('the expiry sweep and open PaymentIntents', () => {
     const shopper = await signedIn();
     const product = await buildProduct({ stock: 4 });
     const order = await placeOrder(shopper.auth, [{ product_id: product.id, quantity: 4 }]);
-    const { body } = await startPaying(app, shopper.auth, order.id).expect(201);
+    const { body } = await startPaying(shop.app, shopper.auth, order.id).expect(201);
     await db().order.update({ where: { id: order.id }, data: { createdAt: new Date(Date.now() - 3_600_000) } });
     return { product, order, intentId: body.payment_intent_id as string };
   }
@@ -135,14 +117,14 @@ describe('the expiry sweep and open PaymentIntents', () => {
 
     expect(await sweep()).toBe(1);
 
-    expect(stripe.calls('POST', `/v1/payment_intents/${intentId}/cancel`)).toHaveLength(1);
+    expect(shop.stripe.calls('POST', `/v1/payment_intents/${intentId}/cancel`)).toHaveLength(1);
     expect(await state(order.id)).toEqual({ status: 'cancelled', payment: 'canceled', refund: null });
     expect(await stockOf(product.id)).toBe(4);
   });
 
   it('marks the order paid when Stripe says the payment already succeeded', async () => {
     const { order, intentId } = await overdueWithPayment();
-    stripe.succeed(intentId);
+    shop.stripe.succeed(intentId);
 
     expect(await sweep()).toBe(0);
 
@@ -153,18 +135,18 @@ describe('the expiry sweep and open PaymentIntents', () => {
     const shopper = await signedIn();
     const product = await buildProduct({ stock: 4 });
     const order = await placeOrder(shopper.auth, [{ product_id: product.id, quantity: 1 }]);
-    const { body } = await startPaying(app, shopper.auth, order.id).expect(201);
-    await request(app).delete(`/api/orders/${order.id}/`).set(shopper.auth).expect(204);
+    const { body } = await startPaying(shop.app, shopper.auth, order.id).expect(201);
+    await request(shop.app).delete(`/api/orders/${order.id}/`).set(shopper.auth).expect(204);
 
     await sweep();
 
-    expect(stripe.paymentIntents.get(body.payment_intent_id)!.status).toBe('canceled');
+    expect(shop.stripe.paymentIntents.get(body.payment_intent_id)!.status).toBe('canceled');
     expect(await state(order.id)).toEqual({ status: 'cancelled', payment: 'canceled', refund: null });
   });
 
   it('leaves the order pending while Stripe is down, and expires it on the next run once Stripe is back', async () => {
     const { order } = await overdueWithPayment();
-    stripe.failNext({ status: 503 });
+    shop.stripe.failNext({ status: 503 });
 
     expect(await sweep()).toBe(0);
     expect(await state(order.id)).toEqual({ status: 'pending', payment: 'requires_payment_method', refund: null });
