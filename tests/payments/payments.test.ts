@@ -95,6 +95,7 @@ describe('POST /api/orders/{id}/payment/', () => {
     const unconfigured = paymentsApp(shop.stripe, { stripeSecretKey: undefined });
 
     expectUnavailable(await startPaying(unconfigured, shopper.auth, order.id), 'payments_not_configured');
+    expectUnavailable(await request(unconfigured).get(`/api/orders/${order.id}/payment/`).set(shopper.auth), 'payments_not_configured');
     await request(unconfigured).get(`/api/orders/${order.id}/`).set(shopper.auth).expect(200);
     expect(shop.stripe.requests).toHaveLength(0);
   });

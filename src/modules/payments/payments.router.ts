@@ -35,9 +35,9 @@ export function registerPaymentRoutes(api: Api, gateway: StripeGateway): void {
     {
       method: 'get', path: '/api/orders/{id}/payment/', tag, auth: 'user', params: idParams,
       operationId: 'orders_payment_retrieve', summary: 'The payment of an order, as last recorded',
-      responses: { 200: { description: 'The payment', schema: paymentSchema }, 404: { description: 'No such order, or no payment started' } },
+      responses: { 200: { description: 'The payment', schema: paymentSchema }, 404: { description: 'No such order, or no payment started' }, 503: unavailable },
     },
-    async ({ user, params }) => ({ status: 200, body: await getPayment(user, params.id) }),
+    async ({ user, params }) => ({ status: 200, body: await getPayment(user, params.id, gateway) }),
   );
 
   api.route(

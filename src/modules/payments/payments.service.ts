@@ -6,7 +6,7 @@ import { db, type Db } from '../../lib/db';
 import { ConflictError, NotFoundError } from '../../lib/errors';
 import { logger } from '../../lib/logger';
 import type { AuthUser } from '../users/users.service';
-import { PaymentProviderUnavailableError, PaymentRefusedError, type StripeGateway } from './stripe-gateway';
+import { PaymentProviderUnavailableError, PaymentRefusedError, PaymentsNotConfiguredError, type StripeGateway } from './stripe-gateway';
 
 export interface PaymentRow {
   order_id: number;
@@ -84,7 +84,9 @@ export async function startPayment(viewer: AuthUser, orderId: number, gateway: S
 }
 
 /** The payment as last recorded, for the owner or staff; 404 when none was started. */
-export async function getPayment(viewer: AuthUser, orderId: number): Promise<PaymentView> {
+export async function getPayment(viewer: AuthUser, orderId: number, gateway: StripeGateway): Promise<PaymentView> {
+  // As the contract has it, both payment routes say so while payments are off.
+  if (!gateway.configured) throw new PaymentsNotConfiguredError();
   await visibleOrder(viewer, orderId, true);
   const payment = await findPayment(orderId);
   if (!payment) throw new NotFoundError('No payment was started for this order.');
