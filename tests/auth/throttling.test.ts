@@ -9,11 +9,11 @@ import { createApp } from '../../src/app';
 import { config, type Config } from '../../src/config';
 import { findFreePort } from '../../src/lib/database/embedded';
 import { logger } from '../../src/lib/logger';
-import { closeRedis } from '../../src/lib/redis';
 import { buildUser, DEFAULT_PASSWORD, login, signedIn } from '../support/api';
 import { contractChecked } from '../support/contract';
+import { dropRedisKeys, TEST_REDIS_URL } from '../support/redis';
 
-const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+const REDIS_URL = TEST_REDIS_URL;
 const RUN_PREFIX = `test:throttle:${process.pid}:${Date.now().toString(36)}`;
 let apps = 0;
 
@@ -51,14 +51,7 @@ async function redisKeys(pattern: string): Promise<string[]> {
   }
 }
 
-afterAll(async () => {
-  await closeRedis();
-  const client = createClient({ url: REDIS_URL });
-  await client.connect();
-  const keys = await client.keys(`${RUN_PREFIX}:*`);
-  if (keys.length) await client.del(keys);
-  client.destroy();
-});
+afterAll(() => dropRedisKeys(RUN_PREFIX));
 
 afterEach(() => jest.restoreAllMocks());
 

@@ -11,13 +11,13 @@ import { createClient } from 'redis';
 import { createApp } from '../../src/app';
 import { config, type Config } from '../../src/config';
 import { db } from '../../src/lib/db';
-import { closeRedis } from '../../src/lib/redis';
 import { api, app as testApp, buildProduct, signedIn } from '../support/api';
 import { contractChecked } from '../support/contract';
 import { addToCart, stockOf } from '../support/shop';
+import { dropRedisKeys, TEST_REDIS_URL } from '../support/redis';
 
 const BUDGET = config.orders.actionsPerMinute;
-const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+const REDIS_URL = TEST_REDIS_URL;
 const RUN_PREFIX = `test:order-actions:${process.pid}:${Date.now().toString(36)}`;
 type Auth = Record<string, string>;
 type App = Parameters<typeof request>[0];
@@ -47,14 +47,7 @@ async function churn(app: App, auth: Auth, productId: number, cycles: number) {
   }
 }
 
-afterAll(async () => {
-  await closeRedis();
-  const client = createClient({ url: REDIS_URL });
-  await client.connect();
-  const keys = await client.keys(`${RUN_PREFIX}:*`);
-  if (keys.length) await client.del(keys);
-  client.destroy();
-});
+afterAll(() => dropRedisKeys(RUN_PREFIX));
 
 describe('the order-action budget', () => {
   it(`is ${BUDGET} a minute by default`, () => {
