@@ -2,8 +2,9 @@
 // with the Stripe events received for it and its refund, and the dashboard's
 // payment counts. Nothing here changes a row, and the client secret (the
 // customer's, for Stripe.js) is never read.
-import { db, type Db } from '../../lib/db';
+import { db, type Db, Prisma } from '../../lib/db';
 import { formatMoney } from '../../lib/money';
+import { refundIdempotencyKey } from './stripe-gateway';
 
 export interface AdminPaymentEvent {
   stripe_event_id: string;
@@ -38,9 +39,6 @@ export interface AdminPayment {
   events: AdminPaymentEvent[];
   refund: AdminRefund | null;
 }
-
-/** The same key refunds.ts gives Stripe (through the gateway) for this attempt. */
-const refundKey = (orderId: number, attempt: number) => (attempt ? `order-${orderId}-refund-${attempt}` : `order-${orderId}-refund`);
 
 /**
  * The order's card payment for staff, or null when none was started (the
@@ -80,7 +78,7 @@ export async function paymentOfOrder(orderId: number, client: Db = db()): Promis
       stripe_refund_id: refund.stripeRefundId,
       failure: refund.failure,
       attempt: refund.attempt,
-      idempotency_key: refundKey(orderId, refund.attempt),
+      idempotency_key: refundIdempotencyKey(orderId, refund.attempt),
       created_at: refund.createdAt.toISOString(),
       updated_at: refund.updatedAt.toISOString(),
     },
@@ -118,7 +116,7 @@ export const ATTENTION_LIMIT = 10;
  * payments_status_idx finds the candidates, payment_events_payment_id_idx
  * answers the EXISTS, and the order is read by its primary key.
  */
-const FAILED_PAYMENT = `
+const FAILED_PAYMENT = Prisma.sql`
   FROM payments p JOIN orders o ON o.id = p.order_id
   WHERE p.status = 'requires_payment_method' AND o.status = 'pending'
     AND EXISTS (SELECT 1 FROM payment_events e WHERE e.payment_id = p.id AND e.type = 'payment_intent.payment_failed')`;
@@ -133,17 +131,17 @@ const FAILED_PAYMENT = `
  */
 export async function paymentCounts(client: Db = db()): Promise<PaymentCounts> {
   const [[counts], attention] = await Promise.all([
-    client.$queryRawUnsafe<{ failed_payments: number; refunds_failed: number; refunds_pending: number }[]>(`
+    client.$queryRaw<{ failed_payments: number; refunds_failed: number; refunds_pending: number }[]>`
       SELECT (SELECT count(*)::int ${FAILED_PAYMENT}) AS failed_payments,
              (SELECT count(*)::int FROM refunds WHERE status = 'failed') AS refunds_failed,
-             (SELECT count(*)::int FROM refunds WHERE status = 'pending') AS refunds_pending`),
-    client.$queryRawUnsafe<{ order_id: number; kind: PaymentAttention['kind']; since: Date }[]>(`
-      (SELECT p.order_id, 'payment_failed' AS kind, p.updated_at AS since ${FAILED_PAYMENT} ORDER BY p.updated_at LIMIT $1)
+             (SELECT count(*)::int FROM refunds WHERE status = 'pending') AS refunds_pending`,
+    client.$queryRaw<{ order_id: number; kind: PaymentAttention['kind']; since: Date }[]>`
+      (SELECT p.order_id, 'payment_failed' AS kind, p.updated_at AS since ${FAILED_PAYMENT} ORDER BY p.updated_at LIMIT ${ATTENTION_LIMIT})
       UNION ALL
       (SELECT p.order_id, CASE r.status WHEN 'failed' THEN 'refund_failed' ELSE 'refund_pending' END, r.updated_at
        FROM refunds r JOIN payments p ON p.id = r.payment_id
-       WHERE r.status IN ('failed', 'pending') ORDER BY r.updated_at LIMIT $1)
-      ORDER BY since, order_id LIMIT $1`, ATTENTION_LIMIT),
+       WHERE r.status IN ('failed', 'pending') ORDER BY r.updated_at LIMIT ${ATTENTION_LIMIT})
+      ORDER BY since, order_id LIMIT ${ATTENTION_LIMIT}`,
   ]);
   return {
     failedPayments: counts!.failed_payments,

@@ -2,7 +2,7 @@
 // never from the client; Stripe is called with no transaction open and no row
 // locked: the PaymentIntent is created first (idempotently, keyed by the
 // order), then recorded in a short transaction that holds the order pending.
-import { db, type Db } from '../../lib/db';
+import { db, type Db, Prisma } from '../../lib/db';
 import { ConflictError, NotFoundError } from '../../lib/errors';
 import { logger } from '../../lib/logger';
 import type { AuthUser } from '../users/users.service';
@@ -27,11 +27,10 @@ export class OrderNotPayableError extends ConflictError {
   }
 }
 
-const paymentColumns = (alias = 'p') =>
-  `${alias}.order_id, ${alias}.provider, ${alias}.payment_intent_id, ${alias}.client_secret, ${alias}.amount::text AS amount, ${alias}.currency, ${alias}.status`;
+const paymentColumns = Prisma.sql`order_id, provider, payment_intent_id, client_secret, amount::text AS amount, currency, status`;
 
 async function findPayment(orderId: number, client: Db = db()): Promise<PaymentRow | undefined> {
-  const [row] = await client.$queryRawUnsafe<PaymentRow[]>(`SELECT ${paymentColumns()} FROM payments p WHERE p.order_id = $1`, orderId);
+  const [row] = await client.$queryRaw<PaymentRow[]>`SELECT ${paymentColumns} FROM payments WHERE order_id = ${orderId}`;
   return row;
 }
 
@@ -66,13 +65,11 @@ export async function startPayment(viewer: AuthUser, orderId: number, gateway: S
     // no payment is recorded for an order cancelled meanwhile.
     const [pending] = await tx.$queryRaw<{ id: number }[]>`SELECT id FROM orders WHERE id = ${orderId} AND status = 'pending' FOR SHARE`;
     if (!pending) return undefined;
-    const [row] = await tx.$queryRawUnsafe<PaymentRow[]>(
-      `INSERT INTO payments AS p (order_id, payment_intent_id, client_secret, amount, currency, status)
-       VALUES ($1, $2, $3, $4::numeric, $5, $6)
-       ON CONFLICT (order_id) DO NOTHING
-       RETURNING ${paymentColumns()}`,
-      orderId, intent.id, intent.clientSecret, order.total.toFixed(2), gateway.currency, intent.status,
-    );
+    const [row] = await tx.$queryRaw<PaymentRow[]>`
+      INSERT INTO payments (order_id, payment_intent_id, client_secret, amount, currency, status)
+      VALUES (${orderId}, ${intent.id}, ${intent.clientSecret}, ${order.total.toFixed(2)}::numeric, ${gateway.currency}, ${intent.status})
+      ON CONFLICT (order_id) DO NOTHING
+      RETURNING ${paymentColumns}`;
     // A concurrent request recorded it first (the same PaymentIntent: Stripe's idempotency key).
     return row ? { created: true, payment: row } : { created: false, payment: (await findPayment(orderId, tx))! };
   });

@@ -28,12 +28,18 @@ export interface DueRefund {
   attempt: number;
 }
 
-/** Records that the payment must be refunded (once: one refund per payment). */
-export async function recordRefundDue(tx: Db, paymentId: number, reason: RefundReason): Promise<void> {
+/**
+ * Records that the payment must be refunded, once (one refund per payment).
+ * `askAgainIfFailed`: a refund Stripe refused before is made pending again,
+ * under its next attempt's key (staff asking again); otherwise it stays failed.
+ */
+export async function recordRefundDue(tx: Db, paymentId: number, reason: RefundReason, { askAgainIfFailed = false } = {}): Promise<void> {
   await tx.$executeRaw`
     INSERT INTO refunds (payment_id, amount, reason)
     SELECT id, amount, ${reason} FROM payments WHERE id = ${paymentId}
-    ON CONFLICT (payment_id) DO NOTHING`;
+    ON CONFLICT (payment_id) DO UPDATE
+      SET status = 'pending', failure = NULL, reason = EXCLUDED.reason, attempt = refunds.attempt + 1, updated_at = now()
+      WHERE ${askAgainIfFailed} AND refunds.status = 'failed'`;
 }
 
 /** The refunds still to ask Stripe for: of one payment or order, or the oldest of all (bounded). */
@@ -93,12 +99,7 @@ export async function staffRefundDue(tx: Db, orderId: number): Promise<boolean> 
   const [payment] = await tx.$queryRaw<{ id: number }[]>`
     SELECT id FROM payments WHERE order_id = ${orderId} AND status = 'succeeded' FOR UPDATE`;
   if (!payment) return false;
-  await tx.$executeRaw`
-    INSERT INTO refunds (payment_id, amount, reason)
-    SELECT id, amount, 'staff_cancel' FROM payments WHERE id = ${payment.id}
-    ON CONFLICT (payment_id) DO UPDATE
-      SET status = 'pending', failure = NULL, reason = EXCLUDED.reason, attempt = refunds.attempt + 1, updated_at = now()
-    WHERE refunds.status = 'failed'`;
+  await recordRefundDue(tx, payment.id, 'staff_cancel', { askAgainIfFailed: true });
   return true;
 }
 

@@ -47,6 +47,9 @@ export function toMinorUnits(amount: string, currency: string): number {
   return Number(`${whole}${fraction.padEnd(digits, '0').slice(0, digits)}`);
 }
 
+/** The Idempotency-Key of a refund: the order's, and the attempt's after a refusal (whose answer Stripe would replay). */
+export const refundIdempotencyKey = (orderId: number, attempt = 0) => (attempt ? `order-${orderId}-refund-${attempt}` : `order-${orderId}-refund`);
+
 export interface PaymentIntentView {
   id: string;
   status: string;
@@ -124,7 +127,7 @@ export class StripeGateway {
     return this.#call(async (stripe) => {
       const refund = await stripe.refunds.create(
         { payment_intent: paymentIntentId, metadata: { order_id: String(orderId) } },
-        { idempotencyKey: attempt ? `order-${orderId}-refund-${attempt}` : `order-${orderId}-refund` },
+        { idempotencyKey: refundIdempotencyKey(orderId, attempt) },
       );
       return { id: refund.id, status: refund.status ?? 'pending' };
     });
