@@ -95,14 +95,10 @@ export class StripeDouble {
 
   /** The customer confirmed the payment in their browser and it went through. */
   succeed(id: string): StripeObject {
-    return this.#setStatus(id, 'succeeded', { amount_received: this.paymentIntents.get(id)?.amount, latest_charge: newId('ch') });
+    return this.setStatus(id, 'succeeded', { amount_received: this.paymentIntents.get(id)?.amount, latest_charge: newId('ch') });
   }
 
-  setStatus(id: string, status: string): StripeObject {
-    return this.#setStatus(id, status);
-  }
-
-  #setStatus(id: string, status: string, extra: Record<string, unknown> = {}): StripeObject {
+  setStatus(id: string, status: string, extra: Record<string, unknown> = {}): StripeObject {
     const intent = this.paymentIntents.get(id);
     if (!intent) throw new Error(`no payment intent ${id} in the double`);
     Object.assign(intent, { status, ...extra });
