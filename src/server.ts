@@ -9,6 +9,7 @@ import { demoAdminAllowed, seedDemoData } from './cli/seed';
 import { assertServingConfig, config } from './config';
 import { exitAfterLogs, logger } from './lib/logger';
 import { closeRedis } from './lib/redis';
+import { startMail } from './modules/mail/mail.start';
 import { startOrderExpiry } from './modules/orders/order-expiry';
 import { StripeGateway } from './modules/payments/stripe-gateway';
 import { startDraining } from './modules/health/health.router';
@@ -33,6 +34,7 @@ async function main(): Promise<void> {
     intervalMs: config.orders.expirySweepSeconds * 1000,
     gateway: new StripeGateway(config.payments),
   });
+  const mail = startMail(config, logger);
   if (database.embedded && demoAdminAllowed()) {
     const { username, password } = config.demoAdmin;
     logger.info(`Demo admin: username "${username}", password "${password}"`);
@@ -47,6 +49,7 @@ async function main(): Promise<void> {
     await closeServer(server);
     await closeRedis();
     await expiry.stop();
+    await mail.stop();
     await stopDatabase(database);
     logger.info('stopped');
     exitAfterLogs(0);

@@ -86,6 +86,33 @@ const envSchema = z.object({
   STRIPE_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(10_000),
   SHOP_CURRENCY: z.string().regex(/^[a-z]{3}$/, 'an ISO 4217 code in lower case, e.g. usd').default('usd'),
 
+  // The shop's mail. Without SMTP_URL, development writes each mail as an
+  // .eml file under MAIL_DIR (and logs it); production warns at start and
+  // keeps mails queued until a server with SMTP_URL delivers them.
+  SMTP_URL: optionalString.pipe(z.url().refine((u) => /^smtps?:/i.test(u), 'an smtp:// or smtps:// URL').optional()),
+  MAIL_FROM: z.string().trim().min(3).default('Shop <no-reply@shop.local>'),
+  MAIL_DIR: z.string().default('.data/mail'),
+  // A mail refused for now (or SMTP down) is tried again after a backoff that
+  // doubles from MAIL_RETRY_BASE_SECONDS up to MAIL_RETRY_MAX_SECONDS, with
+  // jitter; after MAIL_MAX_ATTEMPTS tries it is marked failed, for staff.
+  MAIL_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(100).default(8),
+  MAIL_RETRY_BASE_SECONDS: z.coerce.number().min(0.01).default(30),
+  MAIL_RETRY_MAX_SECONDS: z.coerce.number().min(0.01).default(3600),
+  // How often an idle worker looks for due mail, and how long one claim lasts:
+  // a worker that dies mid-send leaves its mail to others once the lease ends.
+  MAIL_POLL_MS: z.coerce.number().int().min(10).default(2_000),
+  MAIL_LEASE_SECONDS: z.coerce.number().min(1).default(120),
+  MAIL_SEND_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(20_000),
+
+  // The reset link mailed to a customer: {uid} and {token} are filled in.
+  // Default: <PUBLIC_URL>/reset-password?uid={uid}&token={token}.
+  PASSWORD_RESET_URL: optionalString,
+  PASSWORD_RESET_TTL_SECONDS: z.coerce.number().int().min(60).default(3600),
+  // Reset requests per email address per window (from any IP); per IP the
+  // credential endpoints' AUTH_RATE_LIMIT_PER_MIN applies.
+  PASSWORD_RESET_PER_EMAIL: z.coerce.number().int().min(0).default(3),
+  PASSWORD_RESET_WINDOW_SECONDS: z.coerce.number().int().min(1).default(3600),
+
   DEMO_ADMIN_USERNAME: z.string().default('admin'),
   DEMO_ADMIN_EMAIL: z.email().default('admin@shop.local'),
   DEMO_ADMIN_PASSWORD: z.string().min(8).default('shop-admin-demo'),
@@ -166,6 +193,23 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env) {
       stripeApiUrl: env.STRIPE_API_URL,
       stripeTimeoutMs: env.STRIPE_TIMEOUT_MS,
       currency: env.SHOP_CURRENCY,
+    }),
+    mail: Object.freeze({
+      smtpUrl: env.SMTP_URL,
+      from: env.MAIL_FROM,
+      dir: env.MAIL_DIR,
+      maxAttempts: env.MAIL_MAX_ATTEMPTS,
+      retryBaseMs: Math.round(env.MAIL_RETRY_BASE_SECONDS * 1000),
+      retryMaxMs: Math.round(env.MAIL_RETRY_MAX_SECONDS * 1000),
+      pollMs: env.MAIL_POLL_MS,
+      leaseMs: Math.round(env.MAIL_LEASE_SECONDS * 1000),
+      sendTimeoutMs: env.MAIL_SEND_TIMEOUT_MS,
+    }),
+    passwordReset: Object.freeze({
+      url: env.PASSWORD_RESET_URL ?? `${env.PUBLIC_URL?.replace(/\/+$/, '') ?? 'http://localhost:4200'}/reset-password?uid={uid}&token={token}`,
+      ttlSeconds: env.PASSWORD_RESET_TTL_SECONDS,
+      perEmail: env.PASSWORD_RESET_PER_EMAIL,
+      windowSeconds: env.PASSWORD_RESET_WINDOW_SECONDS,
     }),
     demoAdmin: Object.freeze({
       username: env.DEMO_ADMIN_USERNAME,

@@ -57,6 +57,7 @@ const kinds = (statements: LoggedQuery[]) =>
     if (/^UPDATE "public"\."orders"/.test(text)) return 'cancel';
     if (/^SELECT p\.id FROM products p .* FOR UPDATE$/.test(text)) return 'lock products';
     if (/^UPDATE products p SET stock/.test(text)) return 'restock';
+    if (/^INSERT INTO mail_outbox/.test(text)) return 'queue mail';
     return text;
   });
 
@@ -66,12 +67,12 @@ describe('one sweep run', () => {
     expect(kinds(statements)).toEqual(['pick']);
   });
 
-  it('is four statements per batch, whatever the batch holds, ending at the first batch that is not full', async () => {
+  it('is five statements per batch (the customers\' mails one of them), whatever the batch holds, ending at the first batch that is not full', async () => {
     await expiredOrders(7);
 
     const statements = await statementsOf(async () => expect(await expireUnpaidOrders({ ttlSeconds: 1, client, batchSize: 5 })).toBe(7));
 
-    const batch = ['pick', 'cancel', 'lock products', 'restock'];
+    const batch = ['pick', 'cancel', 'lock products', 'restock', 'queue mail'];
     expect(kinds(statements)).toEqual([...batch, ...batch]);
   });
 

@@ -8,6 +8,7 @@
 // pending orders would hold more than MAX_PENDING_UNITS_PER_PRODUCT units of a
 // product, is refused; each attempt spends one of their order actions.
 import { db, type Db } from '../../lib/db';
+import { queueOrderMails } from '../mail/mail.outbox';
 import { InsufficientStockError, PendingOrderLimitError, PendingUnitLimitError, ThrottledError, ValidationError } from '../../lib/errors';
 import { MAX_AMOUNT, Money } from '../../lib/money';
 import type { ShippingAddress } from '../addresses/addresses.schemas';
@@ -117,6 +118,7 @@ function orderTransaction(request: OrderRequest, refusal?: Error): Promise<Place
     const shippingAddress = await shippingAddressFor(tx, buyer.id, shipping);
     await checkPendingLimits(tx, limits, buyer, source);
     const order = await placeOrder(tx, buyer.id, source, shippingAddress);
+    await queueOrderMails(tx, 'order_placed', [order.id]);
     if (claim) await remember(tx, claim, CREATED, order);
     return { status: CREATED, order, replayed: false };
   }, TRANSACTION_OPTIONS);

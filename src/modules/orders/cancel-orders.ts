@@ -1,6 +1,7 @@
 // The one way orders are cancelled, shared by every path that cancels: the
 // owner, staff (the API, the admin, a refund settling), and the expiry sweep.
 import type { Db } from '../../lib/db';
+import { queueOrderMails } from '../mail/mail.outbox';
 import type { CancelReason, OrderStatus } from './orders.schemas';
 
 /**
@@ -19,6 +20,8 @@ export async function cancelOrders(tx: Db, ids: number[], from: OrderStatus, rea
   });
   const cancelledIds = cancelled.map((order) => order.id);
   if (cancelledIds.length) await restock(tx, cancelledIds);
+  // A paid order is cancelled only once its refund is made (refunds.ts), so the mail can say so.
+  await queueOrderMails(tx, 'order_cancelled', cancelledIds, { was_paid: from === 'paid' });
   return cancelledIds;
 }
 

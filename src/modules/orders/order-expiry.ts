@@ -20,13 +20,13 @@
 // Stripe again for refunds an earlier request could not get.
 //
 // Cost of one run, in statements (each batch is one transaction, so add BEGIN
-// and COMMIT to each): a batch that finds orders is 4 (the SELECT that picks
-// and locks it, cancelOrders' UPDATE ... RETURNING, its product-lock SELECT
-// and its restock UPDATE), whatever the batch holds; the run ends with the
-// first batch that is not full. So a run with nothing to expire is 1 SELECT
-// (an index scan of the partial index of pending orders), and one expiring n
-// orders is 4 * ceil(n / batchSize) statements, plus 1 when n is a multiple
-// of batchSize.
+// and COMMIT to each): a batch that finds orders is 5 (the SELECT that picks
+// and locks it, cancelOrders' UPDATE ... RETURNING, its product-lock SELECT,
+// its restock UPDATE and the INSERT of the customers' mails), whatever the
+// batch holds; the run ends with the first batch that is not full. So a run
+// with nothing to expire is 1 SELECT (an index scan of the partial index of
+// pending orders), and one expiring n orders is 5 * ceil(n / batchSize)
+// statements, plus 1 when n is a multiple of batchSize.
 import type { PrismaClient } from '../../generated/prisma/client';
 import { db } from '../../lib/db';
 import { UnavailableError } from '../../lib/errors';

@@ -3,6 +3,7 @@
 // cannot leak another user's order; transitions are guarded in the UPDATE so
 // two concurrent changes cannot both apply.
 import { db, type Db, Prisma } from '../../lib/db';
+import { queueOrderMails } from '../mail/mail.outbox';
 import { ConflictError, NotFoundError } from '../../lib/errors';
 import { formatMoney, lineTotal } from '../../lib/money';
 import type { Throttle } from '../../lib/throttle';
@@ -128,7 +129,11 @@ export async function changeOrderStatus(viewer: AuthUser, id: number, target: Or
     if (target === 'cancelled' && order.status === 'paid' && (await staffRefundDue(tx, id))) return undefined;
     if (target === 'shipped' && (await refundPending(tx, id))) throw refundInProgress();
     if (target === 'cancelled') await cancelOrders(tx, [id], order.status, viewer.isStaff ? 'staff' : 'customer');
-    else await tx.order.update({ where: { id }, data: { status: target } });
+    else {
+      await tx.order.update({ where: { id }, data: { status: target } });
+      if (target === 'paid') await queueOrderMails(tx, 'order_paid', [id]);
+      if (target === 'shipped') await queueOrderMails(tx, 'order_shipped', [id]);
+    }
     await recordChange(tx, actor, { action: 'status', objectType: 'order', objectId: id, objectRepr: `Order #${id}`, changes: { status: [order.status, target] } });
     return toOrder(await tx.order.findUniqueOrThrow({ where: { id }, ...withItems }));
   });

@@ -5,6 +5,7 @@
 // Each is bounded per run; Stripe unavailable ends the step (UnavailableError)
 // and the next run carries on.
 import type { Db } from '../../lib/db';
+import { queueOrderMails } from '../mail/mail.outbox';
 import { logger } from '../../lib/logger';
 import { findDueRefunds, recordRefundDue, settleRefund } from './refunds';
 import { PaymentRefusedError, type StripeGateway } from './stripe-gateway';
@@ -42,8 +43,10 @@ export async function settleOpenIntents(client: Db, gateway: StripeGateway, ttlS
         select: { id: true },
       });
       if (!payment || intent.status !== 'succeeded') return;
-      if (order?.status === 'pending') await tx.order.update({ where: { id: orderId }, data: { status: 'paid' } });
-      else await recordRefundDue(tx, payment.id, 'order_not_payable');
+      if (order?.status === 'pending') {
+        await tx.order.update({ where: { id: orderId }, data: { status: 'paid' } });
+        await queueOrderMails(tx, 'order_paid', [orderId]);
+      } else await recordRefundDue(tx, payment.id, 'order_not_payable');
     });
   }
 }

@@ -4,6 +4,7 @@
 // processes (the second waits on the first's unique key), changes nothing
 // twice. A payment for an order that will not ship is refunded.
 import type Stripe from 'stripe';
+import { queueOrderMails } from '../mail/mail.outbox';
 import { db, type Db } from '../../lib/db';
 import { ValidationError } from '../../lib/errors';
 import { logger } from '../../lib/logger';
@@ -110,6 +111,7 @@ async function applySuccess(tx: Db, event: Stripe.Event, payment: LockedPayment,
   await tx.payment.update({ where: { id: payment.id }, data: { status: 'succeeded' } });
   if (payment.order_status === 'pending') {
     await tx.order.update({ where: { id: payment.order_id }, data: { status: 'paid' } });
+    await queueOrderMails(tx, 'order_paid', [payment.order_id]);
     return 'paid';
   }
   // Cancelled (by its owner, staff or expiry) or paid some other way: the money goes back.

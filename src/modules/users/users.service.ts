@@ -7,6 +7,7 @@ import { uniqueViolation } from '../../lib/unique-violation';
 import type { PageRequest } from '../../http/pagination';
 import { PASSWORD_TOO_SIMILAR, passwordTooSimilar, type AdminUpdateUserInput, type RegisterInput, type UpdateMeInput } from './users.schemas';
 import { endAllSessions } from '../auth/refresh-tokens';
+import { queueAccountMail } from '../mail/mail.outbox';
 import { changedFields, recordChange, type Actor } from '../audit/audit.service';
 
 export interface AuthUser {
@@ -100,7 +101,10 @@ export async function updateMe(id: number, input: UpdateMeInput, passwordChecks:
     const { count } = await tx.user.updateMany({ where: { id, passwordHash: verifiedHash }, data }).catch(rethrowDuplicate);
     if (count === 0) throw ValidationError.field('current_password', 'The password was changed meanwhile; use the new one.');
     // A new password ends every session that knew the old one.
-    if (data.passwordHash) await endAllSessions(id, tx);
+    if (data.passwordHash) {
+      await endAllSessions(id, tx);
+      await queueAccountMail(tx, 'password_changed', { userId: id }, { how: 'from your account settings' });
+    }
     return tx.user.findUniqueOrThrow({ where: { id }, select: publicUser });
   });
 }
@@ -162,6 +166,7 @@ export async function setUserPassword(id: number, password: string, actor?: Acto
     const { count } = await tx.user.updateMany({ where: { id }, data: { passwordHash } });
     if (count === 0) throw new NotFoundError();
     await endAllSessions(id, tx);
+    await queueAccountMail(tx, 'password_changed', { userId: id }, { how: 'by the shop\'s staff' });
     await recordChange(tx, actor, { action: 'update', objectType: 'user', objectId: id, objectRepr: target.username, changes: { password: ['(old password)', '(new password)'] } });
   });
 }

@@ -1,0 +1,114 @@
+// A real SMTP server for the suite (the smtp-server package), with every
+// message read back by mailparser. It can refuse the next messages with a
+// given code (451: try later; 550: never), be stopped and started again on
+// the same port (SMTP down, then back), and it answers how many times each
+// Message-ID arrived, so a test sees a repeat delivery.
+import type { AddressInfo } from 'node:net';
+import { simpleParser, type ParsedMail } from 'mailparser';
+import { SMTPServer } from 'smtp-server';
+
+export interface ReceivedMail {
+  to: string[];
+  from: string;
+  subject: string;
+  text: string;
+  html: string;
+  messageId: string;
+  parsed: ParsedMail;
+}
+
+export class SmtpDouble {
+  readonly received: ReceivedMail[] = [];
+  #server?: SMTPServer;
+  #port = 0;
+  #refusals: { code: number; message: string; remaining: number }[] = [];
+
+  get port(): number {
+    return this.#port;
+  }
+
+  /** `smtp://127.0.0.1:<port>`, for SMTP_URL. */
+  get url(): string {
+    return `smtp://127.0.0.1:${this.#port}`;
+  }
+
+  async start(): Promise<this> {
+    const server = new SMTPServer({
+      authOptional: true,
+      disabledCommands: ['STARTTLS'],
+      logger: false,
+      onData: (stream, _session, callback) => {
+        const refusal = this.#refusals[0];
+        if (refusal) {
+          stream.resume();
+          stream.on('end', () => {
+            if (--refusal.remaining <= 0) this.#refusals.shift();
+            callback(Object.assign(new Error(refusal.message), { responseCode: refusal.code }));
+          });
+          return;
+        }
+        simpleParser(stream)
+          .then((parsed) => {
+            this.received.push({
+              to: [parsed.to ?? []].flat().flatMap((a) => a.value.map((v) => v.address ?? '')),
+              from: parsed.from?.text ?? '',
+              subject: parsed.subject ?? '',
+              text: parsed.text ?? '',
+              html: typeof parsed.html === 'string' ? parsed.html : '',
+              messageId: parsed.messageId ?? '',
+              parsed,
+            });
+            callback();
+          })
+          .catch((error: Error) => callback(error));
+      },
+    });
+    server.on('error', () => undefined);
+    await new Promise<void>((resolve, reject) => {
+      server.listen(this.#port, '127.0.0.1', () => resolve());
+      server.server.once('error', reject);
+    });
+    this.#port = (server.server.address() as AddressInfo).port;
+    this.#server = server;
+    return this;
+  }
+
+  /** Closes the port: connections are refused until start() opens it again. */
+  async stop(): Promise<void> {
+    const server = this.#server;
+    this.#server = undefined;
+    if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+
+  /** The next `count` messages are answered `code` (e.g. 451 or 550) instead of 250. */
+  refuseNext(count: number, code: number, message = code >= 500 ? 'Mailbox unavailable' : 'Try again later'): void {
+    this.#refusals.push({ code, message, remaining: count });
+  }
+
+  clear(): void {
+    this.received.length = 0;
+    this.#refusals = [];
+  }
+
+  /** Mails to this address. */
+  to(address: string): ReceivedMail[] {
+    return this.received.filter((mail) => mail.to.includes(address.toLowerCase()) || mail.to.includes(address));
+  }
+
+  /** How many times each Message-ID arrived. */
+  deliveriesById(): Map<string, number> {
+    const counts = new Map<string, number>();
+    for (const mail of this.received) counts.set(mail.messageId, (counts.get(mail.messageId) ?? 0) + 1);
+    return counts;
+  }
+
+  /** Resolves once `count` mails have arrived, or rejects after `timeoutMs` with what did. */
+  async waitFor(count: number, timeoutMs = 15_000): Promise<ReceivedMail[]> {
+    const deadline = Date.now() + timeoutMs;
+    while (this.received.length < count) {
+      if (Date.now() > deadline) throw new Error(`expected ${count} mails, got ${this.received.length}: ${this.received.map((m) => m.subject).join('; ')}`);
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+    return this.received;
+  }
+}
