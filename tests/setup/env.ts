@@ -19,4 +19,6 @@ Object.assign(process.env, {
   PUBLIC_URL: '',
   CORS_ORIGINS: 'http://localhost:4200',
   UPLOAD_DIR: process.env.UPLOAD_DIR_FOR_TESTS ?? mkdtempSync(path.join(tmpdir(), 'shop-uploads-')),
+  // Server processes without SMTP_URL write .eml files: never into the checkout.
+  MAIL_DIR: mkdtempSync(path.join(tmpdir(), 'shop-mail-')),
 });
