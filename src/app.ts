@@ -14,6 +14,7 @@ import { authThrottles, type AuthThrottles } from './lib/throttle';
 import { adminRouter } from './admin/admin.router';
 import { cartItemsSection } from './admin/cart-items.routes';
 import { logSection } from './admin/log.routes';
+import { mailSection } from './admin/mail.routes';
 import { ordersSection } from './admin/orders.routes';
 import { productsSection } from './admin/products.routes';
 import { usersSection } from './admin/users.routes';
@@ -103,6 +104,7 @@ export function createApp({ config = defaultConfig }: AppOptions = {}): Express 
       '/users': usersSection(),
       '/cart-items': cartItemsSection(),
       '/orders': ordersSection(gateway),
+      '/mail': mailSection(),
       '/log': logSection(),
     }));
   app.use(docsRouter(api));

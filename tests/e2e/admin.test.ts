@@ -111,6 +111,13 @@ describe('the admin site in a browser', () => {
       expect((await db().product.findUniqueOrThrow({ where: { id: teapot.id } })).stock).toBe(5);
       expect((await api().get(`/api/orders/${order.id}/`).set(customer.auth).expect(200)).body.status).toBe('cancelled');
 
+      // The mail outbox: the order's mails (placed, cancelled) wait for the worker.
+      await page.getByRole('link', { name: 'Mail' }).click();
+      await page.getByRole('heading', { name: 'Mail' }).waitFor();
+      await page.getByText('order cancelled').first().waitFor();
+      expect(await seriousViolations()).toEqual([]);
+      await snapshot('mail');
+
       // Log out: the admin is closed again.
       await page.getByRole('button', { name: 'Log out' }).click();
       await page.getByRole('heading', { name: 'Log in' }).waitFor();
