@@ -1,6 +1,6 @@
 // Budgets for attempts: per IP on the credential endpoints, per account name
 // for failed logins, per user for current_password checks and for placing and
-// cancelling orders. Counters live in Redis when REDIS_URL is set, so every
+// cancelling orders, per email address for password reset requests. Counters live in Redis when REDIS_URL is set, so every
 // server process spends one budget; in memory otherwise. rate-limiter-flexible
 // keeps a memory limiter as insurance: while Redis is unreachable each process
 // counts on its own rather than letting every attempt through or failing
@@ -103,15 +103,22 @@ export interface AuthThrottles {
   loginFailures: Throttle;
   /** current_password checks per user id. */
   currentPassword: Throttle;
+  /**
+   * Password reset requests per email address (lowercased), from any IP: so
+   * nobody can flood one inbox. Every address has the same budget, known or
+   * not, so a 429 tells nothing about accounts.
+   */
+  passwordResets: Throttle;
 }
 
-export function authThrottles(config: Pick<Config, 'auth' | 'redisUrl'>): AuthThrottles {
-  const { auth, redisUrl } = config;
+export function authThrottles(config: Pick<Config, 'auth' | 'passwordReset' | 'redisUrl'>): AuthThrottles {
+  const { auth, passwordReset, redisUrl } = config;
   const shared = { keyPrefix: auth.throttleKeyPrefix, redisUrl };
   return {
     perIp: new Throttle({ ...shared, name: 'ip', points: auth.rateLimitPerMinute, windowSeconds: 60 }),
     loginFailures: new Throttle({ ...shared, name: 'login', points: auth.loginFailuresPerAccount, windowSeconds: auth.failureWindowSeconds }),
     currentPassword: new Throttle({ ...shared, name: 'current-password', points: auth.currentPasswordAttempts, windowSeconds: auth.failureWindowSeconds }),
+    passwordResets: new Throttle({ ...shared, name: 'password-reset', points: passwordReset.perEmail, windowSeconds: passwordReset.windowSeconds }),
   };
 }
 
