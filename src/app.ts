@@ -24,6 +24,7 @@ import { registerHealthRoutes } from './modules/health/health.router';
 import { registerCartRoutes } from './modules/cart/cart.router';
 import { orderLimits } from './modules/orders/order-limits';
 import { registerOrderRoutes } from './modules/orders/orders.router';
+import { registerPasswordResetRoutes } from './modules/password-reset/password-reset.router';
 import { registerPaymentRoutes } from './modules/payments/payments.router';
 import { StripeGateway } from './modules/payments/stripe-gateway';
 import { registerProductRoutes } from './modules/products/products.router';
@@ -44,6 +45,7 @@ export function buildApi(
   registerHealthRoutes(api);
   registerAuthRoutes(api, throttles);
   registerUserRoutes(api, throttles.currentPassword);
+  registerPasswordResetRoutes(api, throttles);
   registerAddressRoutes(api);
   registerProductRoutes(api);
   registerCartRoutes(api);
