@@ -35,6 +35,15 @@ describe('configuration', () => {
     warn.mockRestore();
   });
 
+  it('links password resets to the frontend at PUBLIC_URL unless PASSWORD_RESET_URL says otherwise, and takes only an smtp(s) SMTP_URL', () => {
+    const secret = { JWT_SECRET: 'x'.repeat(40) };
+    expect(loadConfig({ ...secret, PUBLIC_URL: 'https://shop.example.com/' }).passwordReset.url).toBe('https://shop.example.com/reset-password?uid={uid}&token={token}');
+    expect(loadConfig({ ...secret, PASSWORD_RESET_URL: 'https://app.example.com/#/reset/{uid}/{token}' }).passwordReset.url).toBe('https://app.example.com/#/reset/{uid}/{token}');
+    expect(loadConfig({ ...secret, SMTP_URL: 'smtps://u:p@mail.example.com:465' }).mail.smtpUrl).toBe('smtps://u:p@mail.example.com:465');
+    expect(() => loadConfig({ ...secret, SMTP_URL: 'https://mail.example.com' })).toThrow(/SMTP_URL: an smtp:\/\/ or smtps:\/\/ URL/);
+    expect(loadConfig(secret).mail).toMatchObject({ smtpUrl: undefined, maxAttempts: 8, retryBaseMs: 30_000, retryMaxMs: 3_600_000, leaseMs: 120_000 });
+  });
+
   it('has the documented defaults', () => {
     const config = loadConfig({ JWT_SECRET: 'x'.repeat(40) });
     expect(config).toMatchObject({
