@@ -27,6 +27,11 @@ export class SmtpDouble {
     return this.#port;
   }
 
+  /** Listening (between start() and stop()). */
+  get running(): boolean {
+    return this.#server !== undefined;
+  }
+
   /** `smtp://127.0.0.1:<port>`, for SMTP_URL. */
   get url(): string {
     return `smtp://127.0.0.1:${this.#port}`;
