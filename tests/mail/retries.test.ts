@@ -20,7 +20,7 @@ describe('a 451 (try again later)', () => {
     const [id] = await queueMails(1);
     mail.smtp.refuseNext(1, 451);
 
-    expect(await deliverTo(mail.smtp, backoff)).toEqual({ sent: 0, retrying: 1, failed: 0, discarded: 0 });
+    expect(await deliverTo(mail.smtp, backoff)).toEqual({ sent: 0, retrying: 1, failed: 0, discarded: 0, lapsed: 0 });
 
     const [refused] = await outbox();
     expect(refused).toMatchObject({ status: 'queued', attempts: 1, lastError: '451 Try again later', claimToken: null, sentAt: null });
@@ -30,11 +30,11 @@ describe('a 451 (try again later)', () => {
     expect(wait).toBeLessThanOrEqual(45);
 
     // Not due yet: a run now leaves it alone.
-    expect(await deliverTo(mail.smtp, backoff)).toEqual({ sent: 0, retrying: 0, failed: 0, discarded: 0 });
+    expect(await deliverTo(mail.smtp, backoff)).toEqual({ sent: 0, retrying: 0, failed: 0, discarded: 0, lapsed: 0 });
     expect(mail.smtp.received).toEqual([]);
 
     await makeDue();
-    expect(await deliverTo(mail.smtp, backoff)).toEqual({ sent: 1, retrying: 0, failed: 0, discarded: 0 });
+    expect(await deliverTo(mail.smtp, backoff)).toEqual({ sent: 1, retrying: 0, failed: 0, discarded: 0, lapsed: 0 });
     const [sent] = await outbox();
     expect(sent).toMatchObject({ status: 'sent', attempts: 2, lastError: null, claimToken: null });
     expect(sent!.sentAt).toBeInstanceOf(Date);
@@ -54,6 +54,17 @@ describe('a 451 (try again later)', () => {
     expect((await outbox())[0]).toMatchObject({ status: 'queued', attempts: 2 });
     expect(second / first).toBeCloseTo(2, 1);
   });
+
+  it('takes a backoff longer than an int of milliseconds (MAIL_RETRY_MAX_SECONDS of 60 days)', async () => {
+    const [id] = await queueMails(1);
+    mail.smtp.refuseNext(1, 451);
+    const twoMonths = 60 * 86_400_000;
+
+    expect(await deliverTo(mail.smtp, { retryBaseMs: twoMonths, retryMaxMs: twoMonths, random: () => 0.5 })).toMatchObject({ retrying: 1 });
+
+    expect((await outbox())[0]).toMatchObject({ status: 'queued', attempts: 1, lastError: '451 Try again later', claimToken: null });
+    expect(await secondsUntilNextAttempt(id!)).toBeCloseTo((0.75 * twoMonths) / 1000, -2);
+  });
 });
 
 describe('a 550 (never)', () => {
@@ -61,11 +72,11 @@ describe('a 550 (never)', () => {
     await queueMails(1);
     mail.smtp.refuseNext(1, 550);
 
-    expect(await deliverTo(mail.smtp, backoff)).toEqual({ sent: 0, retrying: 0, failed: 1, discarded: 0 });
+    expect(await deliverTo(mail.smtp, backoff)).toEqual({ sent: 0, retrying: 0, failed: 1, discarded: 0, lapsed: 0 });
     expect((await outbox())[0]).toMatchObject({ status: 'failed', attempts: 1, lastError: '550 Mailbox unavailable', claimToken: null, sentAt: null });
 
     await db().$executeRaw`UPDATE mail_outbox SET next_attempt_at = now()`;
-    expect(await deliverTo(mail.smtp, backoff)).toEqual({ sent: 0, retrying: 0, failed: 0, discarded: 0 });
+    expect(await deliverTo(mail.smtp, backoff)).toEqual({ sent: 0, retrying: 0, failed: 0, discarded: 0, lapsed: 0 });
     expect(mail.smtp.received).toEqual([]);
   });
 
@@ -73,7 +84,7 @@ describe('a 550 (never)', () => {
     await queueMails(3);
     mail.smtp.refuseNext(1, 550);
 
-    expect(await deliverTo(mail.smtp, backoff)).toEqual({ sent: 2, retrying: 0, failed: 1, discarded: 0 });
+    expect(await deliverTo(mail.smtp, backoff)).toEqual({ sent: 2, retrying: 0, failed: 1, discarded: 0, lapsed: 0 });
     expect((await outbox()).map((row) => row.status)).toEqual(['failed', 'sent', 'sent']);
   });
 });
@@ -93,7 +104,7 @@ describe('MAIL_MAX_ATTEMPTS', () => {
     expect(runs.map((run) => [run.retrying, run.failed])).toEqual([[1, 0], [1, 0], [0, 1]]);
     expect((await outbox())[0]).toMatchObject({ status: 'failed', attempts: 3, lastError: '451 Try again later' });
     await db().$executeRaw`UPDATE mail_outbox SET next_attempt_at = now()`;
-    expect(await deliverTo(mail.smtp, settings)).toEqual({ sent: 0, retrying: 0, failed: 0, discarded: 0 });
+    expect(await deliverTo(mail.smtp, settings)).toEqual({ sent: 0, retrying: 0, failed: 0, discarded: 0, lapsed: 0 });
     expect(mail.smtp.received).toEqual([]);
   });
 });

@@ -44,7 +44,7 @@ it('places every order while SMTP is down, keeps their mails queued with the err
 
   // A delivery run meets the closed port: each mail stays queued, with why, and waits for its backoff.
   const down = await deliverTo(mail.smtp, { retryBaseMs: 60_000 });
-  expect(down).toEqual({ sent: 0, retrying: 4, failed: 0, discarded: 0 });
+  expect(down).toEqual({ sent: 0, retrying: 4, failed: 0, discarded: 0, lapsed: 0 });
   for (const row of await outbox()) {
     expect(row).toMatchObject({ status: 'queued', attempts: 1, claimToken: null, sentAt: null });
     expect(row.lastError).toMatch(/ECONNREFUSED/);

@@ -8,6 +8,12 @@
 // that names the claim's token. So:
 //   * a process that dies mid-send leaves the row claimed until the lease
 //     ends; then anyone claims it again: retried, never lost;
+//   * the lease is the batch's, but its mails are sent one after another: a
+//     run that has used half of it renews a mail's lease (by its token) before
+//     sending it, and skips the mail when another run took it over meanwhile,
+//     so a slow SMTP server makes no run send what another already did;
+//   * a stopping worker sends no more than the mail in hand and gives the
+//     rest of its batch back, due at once, so shutdown waits for one send;
 //   * the only window for a repeat is between the server's 250 and that one
 //     UPDATE (a crash or the database gone right then): delivery is
 //     at-least-once, and the Message-ID, made from the row, lets receivers
@@ -44,6 +50,8 @@ export interface DeliveryCounts {
   retrying: number;
   failed: number;
   discarded: number;
+  /** Claims that ran out before their turn and were taken over by another run: not sent by this one. */
+  lapsed: number;
 }
 
 /** The wait before attempt `attempts + 1`: base * 2^(attempts - 1), capped, half of it jittered. */
@@ -55,11 +63,22 @@ export function retryDelayMs(attempts: number, settings: Pick<RetrySettings, 're
 /** One run: claims due mail a batch at a time and delivers it, until a batch comes back short. */
 export async function deliverDueMail(options: DeliveryOptions, signal?: AbortSignal): Promise<DeliveryCounts> {
   const { client = db(), batchSize = 10 } = options;
-  const counts: DeliveryCounts = { sent: 0, retrying: 0, failed: 0, discarded: 0 };
+  const counts: DeliveryCounts = { sent: 0, retrying: 0, failed: 0, discarded: 0, lapsed: 0 };
   await failAbandoned(client, options.maxAttempts);
   for (;;) {
+    // Taken before the claim, so the lease (counted from the claim on the
+    // database's clock) has surely no more left than this says.
+    const claimedAt = performance.now();
     const batch = await claim(client, batchSize, options);
-    for (const row of batch) counts[await deliverOne(client, row, options)] += 1;
+    for (const [index, row] of batch.entries()) {
+      if (signal?.aborted) {
+        await release(client, batch.slice(index));
+        return counts;
+      }
+      const leaseHalfGone = performance.now() - claimedAt > options.leaseMs / 2;
+      if (leaseHalfGone && !(await renewLease(client, row, options.leaseMs))) counts.lapsed += 1;
+      else counts[await deliverOne(client, row, options)] += 1;
+    }
     if (batch.length < batchSize || signal?.aborted) return counts;
   }
 }
@@ -68,7 +87,7 @@ function claim(client: PrismaClient, batchSize: number, { leaseMs, maxAttempts }
   return client.$queryRaw<ClaimedMail[]>`
     UPDATE mail_outbox m
     SET claim_token = gen_random_uuid(), attempts = m.attempts + 1,
-        next_attempt_at = now() + ${leaseMs}::int * interval '1 millisecond'
+        next_attempt_at = now() + ${leaseMs}::float8 * interval '1 millisecond'
     FROM (
       SELECT id FROM mail_outbox
       WHERE status = 'queued' AND next_attempt_at <= now() AND attempts < ${maxAttempts}::int
@@ -78,6 +97,22 @@ function claim(client: PrismaClient, batchSize: number, { leaseMs, maxAttempts }
     ) due
     WHERE m.id = due.id
     RETURNING m.id, m.template, m.to_address, m.user_id, m.data, m.attempts, m.claim_token::text AS claim_token, m.created_at`;
+}
+
+/** A fresh lease for a claim still held; false when it ran out and another run took the mail (or failed it). */
+async function renewLease(client: PrismaClient, row: ClaimedMail, leaseMs: number): Promise<boolean> {
+  const renewed = await client.$executeRaw`
+    UPDATE mail_outbox SET next_attempt_at = now() + ${leaseMs}::float8 * interval '1 millisecond'
+    WHERE id = ${row.id} AND claim_token = ${row.claim_token}::uuid AND status = 'queued'`;
+  return renewed > 0;
+}
+
+/** Claims not tried (the worker is stopping): due again at once, for any process, the attempt not counted. */
+async function release(client: PrismaClient, rows: ClaimedMail[]): Promise<void> {
+  if (rows.length === 0) return;
+  await client.$executeRaw`
+    UPDATE mail_outbox SET claim_token = NULL, attempts = attempts - 1, next_attempt_at = now()
+    WHERE claim_token = ANY(${rows.map((row) => row.claim_token)}::uuid[]) AND status = 'queued'`;
 }
 
 /** Rows whose last allowed attempt was claimed and never marked (the process died): failed, with the reason. */
@@ -125,14 +160,14 @@ async function settleFailure(client: PrismaClient, row: ClaimedMail, error: unkn
   const delay = retryDelayMs(row.attempts, options, options.random);
   await client.$executeRaw`
     UPDATE mail_outbox SET claim_token = NULL, last_error = ${reason},
-      next_attempt_at = now() + ${delay}::int * interval '1 millisecond'
+      next_attempt_at = now() + ${delay}::float8 * interval '1 millisecond'
     WHERE id = ${row.id} AND claim_token = ${row.claim_token}::uuid`;
   return 'retrying';
 }
 
 function describe(error: unknown): string {
   const { message, response, code } = (error ?? {}) as { message?: string; response?: string; code?: string };
-  return (response ?? [code, message].filter(Boolean).join(': ') ?? String(error)).slice(0, 1000) || 'unknown error';
+  return (response || [code, message].filter(Boolean).join(': ') || String(error)).slice(0, 1000);
 }
 
 export interface WorkerLog {
@@ -141,7 +176,7 @@ export interface WorkerLog {
 }
 
 export interface MailWorker {
-  /** Stops polling and waits for the run in progress, which ends after its batch. */
+  /** Stops polling and waits for the run in progress, which ends after the mail it is sending. */
   stop: () => Promise<void>;
 }
 
@@ -169,7 +204,7 @@ export function startMailWorker(options: DeliveryOptions & { pollMs: number; log
     }
     running = deliverDueMail(options, controller.signal)
       .then((counts) => {
-        if (counts.retrying || counts.failed) options.log.warn({ ...counts }, 'mail delivery: some mail was not delivered');
+        if (counts.retrying || counts.failed || counts.lapsed) options.log.warn({ ...counts }, 'mail delivery: some mail was not delivered');
       })
       .catch((error: unknown) => options.log.warn({ err: error }, 'mail delivery run failed; retrying at the next poll'))
       .finally(() => {
