@@ -27,6 +27,9 @@ export const resetConfirmBody = z
         example: 'correct-horse-battery',
       }),
   })
-  .meta({ id: 'PasswordResetConfirmRequest' });
+  .meta({
+    id: 'PasswordResetConfirmRequest',
+    example: { uid: 'NDI', token: 'tpaigw-D-c5SLqDDXYKu6ERNbIcNNXF05XVwyhMhXh3fjuw3qw', new_password: 'correct-horse-battery' },
+  });
 
 export type ResetConfirmInput = z.output<typeof resetConfirmBody>;
