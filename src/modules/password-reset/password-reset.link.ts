@@ -22,7 +22,8 @@ export async function resetLink(
   template = config.passwordReset.url,
 ): Promise<{ link: string; secondsLeft: number } | undefined> {
   const secondsLeft = data.issued_at + resetTokens.ttlSeconds - Math.floor(Date.now() / 1000);
-  if (userId === null || secondsLeft <= 0) return undefined;
+  // Without a whole issued_at, secondsLeft is NaN, which `<= 0` lets through: a mail with a link that never works.
+  if (userId === null || !Number.isSafeInteger(data.issued_at) || secondsLeft <= 0) return undefined;
   const user = await client.user.findUnique({ where: { id: userId }, select: { id: true, passwordHash: true, tokenVersion: true, email: true, isActive: true } });
   if (!user?.isActive || user.tokenVersion !== data.token_version || user.email.toLowerCase() !== toAddress.toLowerCase()) return undefined;
   const token = resetTokens.make(user, data.issued_at);
