@@ -44,8 +44,8 @@ export function buildApi(
   const api = new Api();
   registerHealthRoutes(api);
   registerAuthRoutes(api, throttles);
-  registerUserRoutes(api, throttles.currentPassword);
   registerPasswordResetRoutes(api, throttles);
+  registerUserRoutes(api, throttles.currentPassword);
   registerAddressRoutes(api);
   registerProductRoutes(api);
   registerCartRoutes(api);
