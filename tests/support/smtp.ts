@@ -2,7 +2,8 @@
 // message read back by mailparser. It can refuse the next messages with a
 // given code (451: try later; 550: never), be stopped and started again on
 // the same port (SMTP down, then back), and it answers how many times each
-// Message-ID arrived, so a test sees a repeat delivery.
+// Message-ID arrived, so a test sees a repeat delivery. Refused messages are
+// kept apart (`refused`), so a test can compare a retry with its first try.
 import type { AddressInfo } from 'node:net';
 import { simpleParser, type ParsedMail } from 'mailparser';
 import { SMTPServer } from 'smtp-server';
@@ -17,8 +18,22 @@ export interface ReceivedMail {
   parsed: ParsedMail;
 }
 
+function readBack(parsed: ParsedMail): ReceivedMail {
+  return {
+    to: [parsed.to ?? []].flat().flatMap((a) => a.value.map((v) => v.address ?? '')),
+    from: parsed.from?.text ?? '',
+    subject: parsed.subject ?? '',
+    text: parsed.text ?? '',
+    html: typeof parsed.html === 'string' ? parsed.html : '',
+    messageId: parsed.messageId ?? '',
+    parsed,
+  };
+}
+
 export class SmtpDouble {
   readonly received: ReceivedMail[] = [];
+  /** Messages answered with a refusal (refuseNext), read all the same: what a retry resent. */
+  readonly refused: ReceivedMail[] = [];
   #server?: SMTPServer;
   #port = 0;
   #refusals: { code: number; message: string; remaining: number }[] = [];
@@ -47,26 +62,11 @@ export class SmtpDouble {
       closeTimeout: 50,
       onData: (stream, _session, callback) => {
         const refusal = this.#refusals[0];
-        if (refusal) {
-          stream.resume();
-          stream.on('end', () => {
-            if (--refusal.remaining <= 0) this.#refusals.shift();
-            callback(Object.assign(new Error(refusal.message), { responseCode: refusal.code }));
-          });
-          return;
-        }
+        if (refusal && --refusal.remaining <= 0) this.#refusals.shift();
         simpleParser(stream)
           .then((parsed) => {
-            this.received.push({
-              to: [parsed.to ?? []].flat().flatMap((a) => a.value.map((v) => v.address ?? '')),
-              from: parsed.from?.text ?? '',
-              subject: parsed.subject ?? '',
-              text: parsed.text ?? '',
-              html: typeof parsed.html === 'string' ? parsed.html : '',
-              messageId: parsed.messageId ?? '',
-              parsed,
-            });
-            callback();
+            (refusal ? this.refused : this.received).push(readBack(parsed));
+            callback(refusal ? Object.assign(new Error(refusal.message), { responseCode: refusal.code }) : undefined);
           })
           .catch((error: Error) => callback(error));
       },
@@ -95,6 +95,7 @@ export class SmtpDouble {
 
   clear(): void {
     this.received.length = 0;
+    this.refused.length = 0;
     this.#refusals = [];
   }
 
