@@ -89,6 +89,38 @@ describe('a 550 (never)', () => {
   });
 });
 
+describe('which 5xx is permanent', () => {
+  it('a 550 to the recipient (RCPT TO) fails the mail at once', async () => {
+    await queueMails(1);
+    mail.smtp.refuseNext(1, 550, 'No such user here', 'RCPT TO');
+
+    expect(await deliverTo(mail.smtp, backoff)).toMatchObject({ failed: 1 });
+    expect((await outbox())[0]).toMatchObject({ status: 'failed', attempts: 1, lastError: '550 No such user here' });
+  });
+
+  it('a 5xx refusing the sender (MAIL FROM, the shop\'s own address, the same for every mail) is retried: a relay misconfigured fails no mail at once', async () => {
+    await queueMails(2);
+    mail.smtp.refuseNext(2, 550, 'Sender address rejected', 'MAIL FROM');
+
+    expect(await deliverTo(mail.smtp, backoff)).toMatchObject({ retrying: 2, failed: 0 });
+    expect((await outbox()).map((row) => [row.status, row.attempts, row.lastError])).toEqual([
+      ['queued', 1, '550 Sender address rejected'],
+      ['queued', 1, '550 Sender address rejected'],
+    ]);
+
+    await makeDue(); // the relay fixed, the backoff over
+    expect(await deliverTo(mail.smtp, backoff)).toMatchObject({ sent: 2 });
+  });
+
+  it('a 503 (bad sequence of commands: the session, not the mail) is retried', async () => {
+    await queueMails(1);
+    mail.smtp.refuseNext(1, 503, 'Bad sequence of commands');
+
+    expect(await deliverTo(mail.smtp, backoff)).toMatchObject({ retrying: 1, failed: 0 });
+    expect((await outbox())[0]).toMatchObject({ status: 'queued', attempts: 1, lastError: '503 Bad sequence of commands' });
+  });
+});
+
 describe('MAIL_MAX_ATTEMPTS', () => {
   it('fails a mail refused (451) that many times, keeping the last answer, and tries it no more', async () => {
     await queueMails(1);

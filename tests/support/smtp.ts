@@ -30,13 +30,16 @@ function readBack(parsed: ParsedMail): ReceivedMail {
   };
 }
 
+/** Where a refusal answers: the sender, the recipient, or the message once sent. */
+export type RefusalStage = 'MAIL FROM' | 'RCPT TO' | 'DATA';
+
 export class SmtpDouble {
   readonly received: ReceivedMail[] = [];
   /** Messages answered with a refusal (refuseNext), read all the same: what a retry resent. */
   readonly refused: ReceivedMail[] = [];
   #server?: SMTPServer;
   #port = 0;
-  #refusals: { code: number; message: string; remaining: number }[] = [];
+  #refusals: { code: number; message: string; remaining: number; stage: RefusalStage }[] = [];
 
   get port(): number {
     return this.#port;
@@ -60,13 +63,14 @@ export class SmtpDouble {
       // A server going down drops its connections (with a 421) rather than
       // waiting 30 s for idle pooled clients to leave.
       closeTimeout: 50,
+      onMailFrom: (_address, _session, callback) => callback(this.#refusal('MAIL FROM')),
+      onRcptTo: (_address, _session, callback) => callback(this.#refusal('RCPT TO')),
       onData: (stream, _session, callback) => {
-        const refusal = this.#refusals[0];
-        if (refusal && --refusal.remaining <= 0) this.#refusals.shift();
+        const refusal = this.#refusal('DATA');
         simpleParser(stream)
           .then((parsed) => {
             (refusal ? this.refused : this.received).push(readBack(parsed));
-            callback(refusal ? Object.assign(new Error(refusal.message), { responseCode: refusal.code }) : undefined);
+            callback(refusal);
           })
           .catch((error: Error) => callback(error));
       },
@@ -88,9 +92,20 @@ export class SmtpDouble {
     if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
   }
 
-  /** The next `count` messages are answered `code` (e.g. 451 or 550) instead of 250. */
-  refuseNext(count: number, code: number, message = code >= 500 ? 'Mailbox unavailable' : 'Try again later'): void {
-    this.#refusals.push({ code, message, remaining: count });
+  /**
+   * The next `count` messages are answered `code` (e.g. 451 or 550) instead of
+   * 250: at the end of DATA, or at `stage` (their MAIL FROM or RCPT TO).
+   */
+  refuseNext(count: number, code: number, message = code >= 500 ? 'Mailbox unavailable' : 'Try again later', stage: RefusalStage = 'DATA'): void {
+    this.#refusals.push({ code, message, remaining: count, stage });
+  }
+
+  /** The error to answer at `stage`, when the refusal next in line is for it (and one of its count spent). */
+  #refusal(stage: RefusalStage): Error | undefined {
+    const refusal = this.#refusals[0];
+    if (refusal?.stage !== stage) return undefined;
+    if (--refusal.remaining <= 0) this.#refusals.shift();
+    return Object.assign(new Error(refusal.message), { responseCode: refusal.code });
   }
 
   clear(): void {

@@ -31,10 +31,18 @@ export interface MailLog {
   info: (fields: object, message: string) => void;
 }
 
-/** A refusal that trying again cannot change (a 5xx to the envelope or message): the mail is marked failed at once. */
+/**
+ * A refusal that trying again cannot change, so the mail is marked failed at
+ * once: a 5xx to this mail's recipient or message. Not a 503 (bad sequence of
+ * commands: the session's state, not the mail), nor a refusal of MAIL FROM:
+ * the sender is the shop's own MAIL_FROM, the same for every mail, so that is
+ * the shop's configuration (or the relay's) and failing on it would fail the
+ * whole outbox at its first attempt; it is retried like a 4xx.
+ */
 export function isPermanentRefusal(error: unknown): boolean {
-  const { code, responseCode } = (error ?? {}) as { code?: string; responseCode?: number };
-  return (code === 'EENVELOPE' || code === 'EMESSAGE') && typeof responseCode === 'number' && responseCode >= 500 && responseCode < 600;
+  const { code, responseCode, command } = (error ?? {}) as { code?: string; responseCode?: number; command?: string };
+  if ((code !== 'EENVELOPE' && code !== 'EMESSAGE') || command === 'MAIL FROM') return false;
+  return typeof responseCode === 'number' && responseCode >= 500 && responseCode < 600 && responseCode !== 503;
 }
 
 export function mailTransport(settings: Config['mail'], nodeEnv: Config['nodeEnv'], log: MailLog): MailTransport | undefined {
