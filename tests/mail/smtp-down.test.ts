@@ -1,12 +1,15 @@
 // SMTP down slows no one and loses nothing: orders are placed while the mail
 // server is stopped, their mails wait in the outbox (tried, refused, queued
 // again), and once the server is back on its port each arrives exactly once.
+import net from 'node:net';
 import { config } from '../../src/config';
 import { db } from '../../src/lib/db';
 import { startMailWorker, type MailWorker } from '../../src/modules/mail/mail.worker';
 import { buildProduct, signedIn } from '../support/api';
 import { placeOrder } from '../support/shop';
-import { deliverTo, outbox, quiet, smtpTransport, withSmtp } from './mail-support';
+import { mailTransport } from '../../src/modules/mail/mail.transport';
+import { deliverDueMail } from '../../src/modules/mail/mail.worker';
+import { deliverTo, outbox, queueMails, quiet, smtpTransport, withSmtp } from './mail-support';
 
 const mail = withSmtp();
 let worker: MailWorker | undefined;
@@ -78,4 +81,23 @@ it('lets a running worker retry on its own after SMTP comes back, with a short b
 
   expect(mail.smtp.received.map((m) => m.subject)).toEqual([`We received your order #${order.id} | Shop`]);
   expect(row!.attempts).toBeGreaterThanOrEqual(3);
+});
+
+it('gives up on a server that accepts the connection but never answers after MAIL_SEND_TIMEOUT_MS, and retries the mail', async () => {
+  const silent = net.createServer(() => undefined); // takes the connection, never greets
+  await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+  const { port } = silent.address() as net.AddressInfo;
+  const transport = mailTransport({ ...config.mail, smtpUrl: `smtp://127.0.0.1:${port}`, sendTimeoutMs: 200 }, 'test', quiet)!;
+  try {
+    await queueMails(1);
+
+    expect(await deliverDueMail({ ...config.mail, currency: 'usd', transport })).toMatchObject({ retrying: 1 });
+
+    const [row] = await outbox();
+    expect(row).toMatchObject({ status: 'queued', attempts: 1, claimToken: null });
+    expect(row!.lastError).toMatch(/ETIMEDOUT|timeout/i);
+  } finally {
+    transport.close();
+    silent.close();
+  }
 });
