@@ -21,8 +21,12 @@
 //   * a refusal for now (4xx, SMTP down, a timeout) is retried after a backoff
 //     that doubles from MAIL_RETRY_BASE_SECONDS to MAIL_RETRY_MAX_SECONDS,
 //     with jitter (half fixed, half random, so retries of many mails spread),
-//     until MAIL_MAX_ATTEMPTS; then, or at once for a permanent refusal (5xx
-//     to the envelope or message), the mail is marked failed for staff.
+//     until MAIL_MAX_ATTEMPTS; then, or at once for a permanent refusal (a
+//     5xx to the recipient or the message: isPermanentRefusal), the mail is
+//     marked failed for staff.
+// One send has to fit in half a lease (MAIL_LEASE_SECONDS well above
+// MAIL_SEND_TIMEOUT_MS, as the defaults are), or another run may claim the
+// mail while it is still being sent.
 // Nothing here runs inside an API request: SMTP down slows no one.
 import type { PrismaClient } from '../../generated/prisma/client';
 import { db } from '../../lib/db';
