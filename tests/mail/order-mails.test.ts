@@ -133,6 +133,20 @@ describe('the cancelled mail', () => {
   });
 });
 
+describe('the cancelled mail of an order paid by hand', () => {
+  it('says the shop will pay it back, never that a refund was made (nothing refunds it automatically)', async () => {
+    const { order } = await mugsAndTea();
+    const staff = await signedIn({ isStaff: true });
+    await setStatus(staff.auth, order.id, 'paid');
+    await setStatus(staff.auth, order.id, 'cancelled');
+
+    const cancelled = onlyMail(await delivered(), `Order #${order.id} was cancelled`);
+
+    expect(cancelled.text).toContain('The shop will pay back your payment of 37.75 USD the way you paid');
+    expect(cancelled.text).not.toContain('is refunded');
+  });
+});
+
 describe('mails about a card payment', () => {
   const shop = withStripeDouble();
 
@@ -163,5 +177,18 @@ describe('mails about a card payment', () => {
     expect(cancelled.text).toContain('the shop cancelled it.');
     expect(cancelled.text).toContain('Your payment of 37.75 USD is refunded in full');
     expect(visibleText(cancelled.html)).toContain('Your payment of 37.75 USD is refunded in full');
+  });
+
+  it('tells the customer when a payment that arrived after the order was cancelled is refunded', async () => {
+    const { customer, order } = await mugsAndTea();
+    const { body } = await startPaying(shop.app, customer.auth, order.id).expect(201);
+    await request(shop.app).patch(`/api/orders/${order.id}/`).set(customer.auth).send({ status: 'cancelled' }).expect(200);
+    await deliver(shop.app, shop.stripe.signedEvent('payment_intent.succeeded', shop.stripe.succeed(body.payment_intent_id))).expect(200);
+
+    const refunded = onlyMail(await delivered(), `Your payment for order #${order.id} is refunded`);
+
+    expect(refunded.to).toEqual([customer.user.email]);
+    expect(refunded.text).toContain('a card payment of 37.75 USD arrived for your order');
+    expect(visibleText(refunded.html)).toContain('We refunded it in full');
   });
 });

@@ -5,7 +5,7 @@
 import { Prisma, type Db } from '../../lib/db';
 import { nudgeMailWorkers } from './mail.signal';
 
-export type OrderMailTemplate = 'order_placed' | 'order_paid' | 'order_shipped' | 'order_cancelled';
+export type OrderMailTemplate = 'order_placed' | 'order_paid' | 'order_shipped' | 'order_cancelled' | 'order_refunded';
 export type AccountMailTemplate = 'password_reset' | 'password_changed';
 export type MailTemplate = OrderMailTemplate | AccountMailTemplate;
 
@@ -28,6 +28,7 @@ export async function queueOrderMails(tx: Db, template: OrderMailTemplate, order
         'cancel_reason', o.cancel_reason,
         'shipping_address', o.shipping_address,
         'placed_at', o.created_at,
+        'refunded', EXISTS (SELECT 1 FROM payments p JOIN refunds r ON r.payment_id = p.id WHERE p.order_id = o.id AND r.status = 'succeeded'),
         'lines', (SELECT coalesce(jsonb_agg(jsonb_build_object('name', i.product_name, 'quantity', i.quantity, 'unit_price', i.unit_price::text) ORDER BY i.id), '[]'::jsonb)
                   FROM order_items i WHERE i.order_id = o.id)
       ) || ${JSON.stringify(extra)}::jsonb

@@ -35,6 +35,7 @@ const SUBJECTS: Record<MailTemplate, (data: MailData) => string> = {
   order_paid: (d) => `Payment received for order #${d.order_id}`,
   order_shipped: (d) => `Order #${d.order_id} has shipped`,
   order_cancelled: (d) => `Order #${d.order_id} was cancelled`,
+  order_refunded: (d) => `Your payment for order #${d.order_id} is refunded`,
   password_reset: () => 'Reset your password',
   password_changed: () => 'Your password was changed',
 };

@@ -3,6 +3,7 @@
 // after that commits (the idempotency key `order-<id>-refund` makes asking
 // again harmless), and the answer is recorded in a second short transaction.
 import { db, type Db } from '../../lib/db';
+import { queueOrderMails } from '../mail/mail.outbox';
 import { UnavailableError } from '../../lib/errors';
 import { logger } from '../../lib/logger';
 import { cancelOrders } from '../orders/cancel-orders';
@@ -84,6 +85,8 @@ export async function settleRefund(
     await tx.payment.update({ where: { id: due.paymentId }, data: { status: 'refunded' } });
     // Still paid: shipping waits while a refund is pending.
     if (due.reason === 'staff_cancel') await cancelOrders(tx, [due.orderId], 'paid', 'staff');
+    // Money that came in for an order no longer for sale goes back: the customer hears of it.
+    else await queueOrderMails(tx, 'order_refunded', [due.orderId]);
     await onSucceeded?.(tx);
   });
   return 'succeeded';
