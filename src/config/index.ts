@@ -145,6 +145,10 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env) {
     // Without it the embedded database would start, with the public demo admin.
     throw new Error('DATABASE_URL is required when NODE_ENV=production (e.g. postgresql://user:pass@db:5432/shop)');
   }
+  if (env.MAIL_LEASE_SECONDS * 1000 < 2 * env.MAIL_SEND_TIMEOUT_MS) {
+    // A claim that can lapse while its send still runs lets another process send the mail again.
+    throw new Error('Invalid configuration:\n  MAIL_LEASE_SECONDS: must be at least twice MAIL_SEND_TIMEOUT_MS, so a send always ends within its claim');
+  }
   return Object.freeze({
     nodeEnv: env.NODE_ENV,
     host: env.HOST,

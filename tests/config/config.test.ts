@@ -41,6 +41,7 @@ describe('configuration', () => {
     expect(loadConfig({ ...secret, PASSWORD_RESET_URL: 'https://app.example.com/#/reset/{uid}/{token}' }).passwordReset.url).toBe('https://app.example.com/#/reset/{uid}/{token}');
     expect(loadConfig({ ...secret, SMTP_URL: 'smtps://u:p@mail.example.com:465' }).mail.smtpUrl).toBe('smtps://u:p@mail.example.com:465');
     expect(() => loadConfig({ ...secret, SMTP_URL: 'https://mail.example.com' })).toThrow(/SMTP_URL: an smtp:\/\/ or smtps:\/\/ URL/);
+    expect(() => loadConfig({ ...secret, MAIL_LEASE_SECONDS: '10', MAIL_SEND_TIMEOUT_MS: '20000' })).toThrow(/MAIL_LEASE_SECONDS: must be at least twice MAIL_SEND_TIMEOUT_MS/);
     expect(loadConfig(secret).mail).toMatchObject({ smtpUrl: undefined, maxAttempts: 8, retryBaseMs: 30_000, retryMaxMs: 3_600_000, leaseMs: 120_000 });
   });
 
