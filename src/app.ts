@@ -22,6 +22,7 @@ import { registerAddressRoutes } from './modules/addresses/addresses.router';
 import { registerAuthRoutes } from './modules/auth/auth.router';
 import { registerHealthRoutes } from './modules/health/health.router';
 import { registerCartRoutes } from './modules/cart/cart.router';
+import { registerCategoryRoutes } from './modules/categories/categories.router';
 import { orderLimits } from './modules/orders/order-limits';
 import { registerOrderRoutes } from './modules/orders/orders.router';
 import { registerPasswordResetRoutes } from './modules/password-reset/password-reset.router';
@@ -48,6 +49,7 @@ export function buildApi(
   registerUserRoutes(api, throttles.currentPassword);
   registerAddressRoutes(api);
   registerProductRoutes(api);
+  registerCategoryRoutes(api);
   registerCartRoutes(api);
   registerOrderRoutes(api, orderLimits(config), gateway);
   registerPaymentRoutes(api, gateway);

@@ -4,7 +4,7 @@
 import { db, type Db, Prisma } from '../../lib/db';
 
 export type AuditAction = 'create' | 'update' | 'delete' | 'status';
-export type AuditObject = 'product' | 'order' | 'user' | 'cart_item' | 'mail';
+export type AuditObject = 'product' | 'category' | 'order' | 'user' | 'cart_item' | 'mail';
 
 /** A staff member making a change, and through which door. */
 export interface Actor {
