@@ -13,6 +13,7 @@ import { logger } from './lib/logger';
 import { authThrottles, type AuthThrottles } from './lib/throttle';
 import { adminRouter } from './admin/admin.router';
 import { cartItemsSection } from './admin/cart-items.routes';
+import { categoriesSection } from './admin/categories.routes';
 import { logSection } from './admin/log.routes';
 import { mailSection } from './admin/mail.routes';
 import { ordersSection } from './admin/orders.routes';
@@ -105,6 +106,7 @@ export function createApp({ config = defaultConfig }: AppOptions = {}): Express 
   app.use(api.finish());
   app.use('/admin', adminRouter(throttles, {
       '/products': productsSection(),
+      '/categories': categoriesSection(),
       '/users': usersSection(),
       '/cart-items': cartItemsSection(),
       '/orders': ordersSection(gateway),
