@@ -3,7 +3,7 @@ import { closeDb, db, openDb } from '../../src/lib/db';
 import { config } from '../../src/config';
 import { takeContractViolations } from '../support/contract';
 
-const TABLES = ['admin_log_entries', 'admin_sessions', 'idempotency_keys', 'order_items', 'orders', 'cart_items', 'products', 'categories', 'product_counts', 'product_words', 'refresh_tokens', 'user_login_names', 'users', 'payment_events', 'refunds', 'payments', 'addresses', 'mail_outbox'];
+const TABLES = ['admin_log_entries', 'admin_sessions', 'idempotency_keys', 'order_items', 'orders', 'cart_items', 'products', 'categories', 'product_counts', 'product_price_counts', 'product_words', 'refresh_tokens', 'user_login_names', 'users', 'payment_events', 'refunds', 'payments', 'addresses', 'mail_outbox'];
 
 beforeAll(() => {
   openDb(config.database.url!, 5);
