@@ -20,6 +20,7 @@ export function buildOpenApiDocument(api: Api) {
       { name: 'auth', description: 'Accounts and JWT tokens (SimpleJWT shapes)' },
       { name: 'users', description: 'The current user, and user administration' },
       { name: 'products', description: 'The catalog' },
+      { name: 'categories', description: 'The catalog\'s tree of categories' },
       { name: 'cart', description: "The current user's cart" },
       { name: 'orders', description: 'Orders and checkout' },
       { name: 'service', description: 'Health and readiness' },

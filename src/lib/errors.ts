@@ -144,3 +144,11 @@ export class UnavailableError extends DomainError {
   readonly code: string = 'service_unavailable';
   readonly retryAfterSeconds: number = 5;
 }
+
+/** A page number past the rows page numbers reach (400): keyset pages, through the last page's `next` link, go on. */
+export class PageTooDeepError extends DomainError {
+  readonly code = 'page_too_deep';
+  constructor(limit: number) {
+    super(`Page numbers reach the first ${limit} items; follow the \`next\` link of the last such page (a cursor) to read further.`, { max_paged_items: limit });
+  }
+}

@@ -12,7 +12,7 @@ import { buildUser, type TestUser } from '../support/api';
 
 jest.setTimeout(60_000);
 
-const TAGS = ['auth', 'users', 'products', 'cart', 'orders', 'service'];
+const TAGS = ['auth', 'users', 'products', 'categories', 'cart', 'orders', 'service'];
 
 // Error statuses are asserted where expected; any other console error (a CSP
 // refusal, a script error) fails the test.

@@ -2,7 +2,7 @@
 import { contractProblems } from '../support/contract';
 
 const json = (value: unknown) => Buffer.from(JSON.stringify(value));
-const product = { id: 1, name: 'Mug', description: '', price: '4.00', stock: 1, image: null, created_at: '2026-01-01T00:00:00.000Z', updated_at: '2026-01-01T00:00:00.000Z' };
+const product = { id: 1, name: 'Mug', description: '', price: '4.00', stock: 1, image: null, category_id: null, created_at: '2026-01-01T00:00:00.000Z', updated_at: '2026-01-01T00:00:00.000Z' };
 const observe = (over: Partial<Parameters<typeof contractProblems>[0]>) =>
   contractProblems({ method: 'GET', url: '/api/products/1/', status: 200, contentType: 'application/json; charset=utf-8', body: json(product), ...over });
 

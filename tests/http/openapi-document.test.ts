@@ -10,13 +10,13 @@ const resolve = (schema: { $ref?: string; example?: unknown }) => (schema.$ref ?
 describe('the OpenAPI document', () => {
   it.each(operations)('$id has a summary, a module tag and an operationId', ({ op }) => {
     expect(op.summary).toEqual(expect.any(String));
-    expect(op.tags).toEqual([expect.stringMatching(/^(auth|users|products|cart|orders|payments|service)$/)]);
+    expect(op.tags).toEqual([expect.stringMatching(/^(auth|users|products|categories|cart|orders|payments|service)$/)]);
     expect(op.operationId).toMatch(/^[a-z_]+$/);
   });
 
   it.each(operations)('$id asks for a token exactly when the route needs one', ({ id, op }) => {
     const needsToken =
-      (/ \/api\/(users|cart|orders)\//.test(id) && !/\/(register|password-reset|password-reset\/confirm)\/$/.test(id)) || /^(POST|PUT|PATCH|DELETE) \/api\/products\//.test(id);
+      (/ \/api\/(users|cart|orders)\//.test(id) && !/\/(register|password-reset|password-reset\/confirm)\/$/.test(id)) || /^(POST|PUT|PATCH|DELETE) \/api\/(products|categories)\//.test(id);
     expect(op.security).toEqual(needsToken ? [{ bearerAuth: [] }] : []);
   });
 

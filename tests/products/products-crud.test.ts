@@ -8,7 +8,7 @@ describe('reading products', () => {
     const product = await buildProduct({ name: 'Mug', price: '7.5', stock: 3 });
     const res = await api().get(`/api/products/${product.id}/`).expect(200);
     expect(res.body).toEqual({
-      id: product.id, name: 'Mug', description: 'A fine product', price: '7.50', stock: 3, image: null,
+      id: product.id, name: 'Mug', description: 'A fine product', price: '7.50', stock: 3, image: null, category_id: null,
       created_at: expect.any(String), updated_at: expect.any(String),
     });
   });

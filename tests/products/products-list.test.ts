@@ -73,15 +73,18 @@ describe('GET /api/products/ filters', () => {
     expect(names(res)).toEqual(['Red Kettle', 'Teapot']);
   });
 
-  it('treats % and _ in the search as plain characters', async () => {
+  it('searches words: %, _ and \\ separate words and are never wildcards', async () => {
     await buildProduct({ name: '100% Cotton' });
-    await buildProduct({ name: '1000 Cotton' });
+    await buildProduct({ name: 'Cotton 200' });
     await buildProduct({ name: 'snake_case mug' });
     await buildProduct({ name: 'snakeXcase mug' });
+    await buildProduct({ name: 'back\\slash' });
     expect(names(await list('?search=100%25').expect(200))).toEqual(['100% Cotton']);
     expect(names(await list('?search=snake_case').expect(200))).toEqual(['snake_case mug']);
-    await buildProduct({ name: 'back\\slash' });
-    expect(names(await list('?search=k%5Cs').expect(200))).toEqual(['back\\slash']);
+    expect(names(await list('?search=back%5Cslash').expect(200))).toEqual(['back\\slash']);
+    // A search of nothing but wildcard characters has no word: refused, never "everything".
+    const refused = await list('?search=%25_%25').expect(400);
+    expect(refused.body.errors.search).toEqual(['Enter a word of at least 3 letters or digits.']);
   });
 
   it('filters by price range, inclusive', async () => {

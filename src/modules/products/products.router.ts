@@ -3,7 +3,7 @@ import type { Api, Reply } from '../../http/api';
 import { baseUrl } from '../../http/base-url';
 import { ifNoneMatchHeaders, notModified, weakETag } from '../../http/conditional';
 import { JsonText } from '../../http/json-text';
-import { pageRequest, paginate } from '../../http/pagination';
+import { pageRequest, paginate, type PageQuery } from '../../http/pagination';
 import { idParams } from '../../http/params';
 import { singleFileUpload } from '../../http/upload';
 import {
@@ -12,6 +12,7 @@ import {
   productForm,
   productListQuery,
   productPage,
+  type ProductListQuery,
   productSchema,
   replaceProductBody,
   updateProductBody,
@@ -46,11 +47,50 @@ function imageChange(req: Request, body: { image?: null }): products.ImageChange
   return body.image === null ? { kind: 'clear' } : { kind: 'keep' };
 }
 
+type ListQuery = ProductListQuery & PageQuery;
+
+/** `?cursor=` for the given cursor, the page number dropped, every other parameter kept. */
+function cursorLink(req: Request, query: ListQuery, cursor: products.ProductCursor | undefined): string | null {
+  if (!cursor) return null;
+  const current = new URL(req.originalUrl, 'http://placeholder');
+  const target = new URL(baseUrl(req) + current.pathname + current.search);
+  target.searchParams.delete('page');
+  target.searchParams.set('cursor', products.encodeCursor(cursor));
+  return target.toString();
+}
+
+/** A page by number; its `next` turns into a cursor where page numbers stop. */
+async function numberedPage(req: Request, query: ListQuery, base: string) {
+  const page = await products.listProducts(query, pageRequest(query), base);
+  const body = paginate(req, query, page);
+  const last = page.results.at(-1);
+  if (body.next && last && query.page * query.page_size >= products.MAX_PAGED_ROWS) {
+    body.next = cursorLink(req, query, products.cursorAt(query.ordering ?? products.DEFAULT_ORDERING, last, 'next'));
+  }
+  return { page, body };
+}
+
+/** A keyset page: `next` after its last row while more follow, `previous` before its first while more precede. */
+async function cursorPage(req: Request, query: ListQuery, cursor: string, base: string) {
+  const page = await products.listProductsAfter(query, cursor, query.page_size, base);
+  const backwards = page.cursor.direction === 'previous';
+  const [first, last] = [page.results[0], page.results.at(-1)];
+  const ordering = page.cursor.ordering;
+  const body = {
+    count: page.count,
+    next: last && (backwards || page.more) ? cursorLink(req, query, products.cursorAt(ordering, last, 'next')) : null,
+    previous: first && (!backwards || page.more) ? cursorLink(req, query, products.cursorAt(ordering, first, 'previous')) : null,
+    results: page.results,
+  };
+  return { page, body };
+}
+
 export function registerProductRoutes(api: Api): void {
   api.route(
     {
       method: 'get', path: '/api/products/', tag, summary: 'List products',
-      description: 'Paginated; filter with search, min_price, max_price, in_stock; sort with ordering.',
+      description: 'Paginated; filter with search, category, min_price, max_price, in_stock; sort with ordering. '
+        + `Page numbers reach the first ${products.MAX_PAGED_ROWS} products (a deeper page is a 400 \`page_too_deep\`); the \`next\` link of the last such page carries a \`cursor\`, and cursor pages go on with \`next\` and \`previous\` at the same cost at any depth.`,
       query: productListQuery, headers: ifNoneMatchHeaders,
       responses: {
         200: { description: 'A page of products', schema: productPage, headers: { ETag: 'Send it back as If-None-Match: 304 while this page is unchanged' } },
@@ -59,8 +99,7 @@ export function registerProductRoutes(api: Api): void {
     },
     async ({ req, query, headers }) => {
       const base = baseUrl(req);
-      const page = await products.listProducts(query, pageRequest(query), base);
-      const body = paginate(req, query, page);
+      const { page, body } = query.cursor ? await cursorPage(req, query, query.cursor, base) : await numberedPage(req, query, base);
       // The page is fixed by its links (base URL and query), the count, and
       // which products in which version, in that order: so it is told apart
       // without serialising the body.

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { pageQuery, paginatedSchema } from '../../http/pagination';
 import { formatMoney, Money } from '../../lib/money';
 import { whenFieldsValid } from '../../lib/zod-checks';
+import { MAX_PAGED_ROWS, searchWords } from './products.queries';
 
 const MONEY = /^\d{1,8}(\.\d{1,2})?$/;
 
@@ -22,22 +23,32 @@ export const stockField = z
 
 const nameField = z.string().trim().min(1, 'This field may not be blank.').max(200, 'Ensure this field has no more than 200 characters.');
 const descriptionField = z.string().max(5000, 'Ensure this field has no more than 5000 characters.');
+/** A category's id, or null (JSON null, or an empty form field) for none; multipart forms send the id as a string. */
+const categoryIdField = z
+  .union([z.null(), z.literal('').transform(() => null), z.number(), z.string().trim().regex(/^\d{1,10}$/, 'A valid integer is required.').transform(Number)])
+  .pipe(z.number().int('A valid integer is required.').min(1).max(2_147_483_647).nullable())
+  .meta({ description: 'The category it sits in (GET /api/categories/), or null for none', example: 3 });
+
 /** JSON `null`, or an empty form field, removes the image. */
 const clearImage = z.union([z.null(), z.literal('')]).transform(() => null).meta({ description: 'null removes the current image' });
 
 const example = { name: 'Classic Cotton T-Shirt', description: 'Soft organic cotton tee.', price: '19.99', stock: 120 };
 
 export const createProductBody = z
-  .strictObject({ name: nameField, description: descriptionField.default(''), price: priceField, stock: stockField.default(0), image: clearImage.optional() })
+  .strictObject({ name: nameField, description: descriptionField.default(''), price: priceField, stock: stockField.default(0), category_id: categoryIdField.optional(), image: clearImage.optional() })
   .meta({ id: 'ProductCreateRequest', example });
 
-/** PUT replaces: everything but the image must be given; omitted description becomes empty. */
+/**
+ * PUT replaces: everything but the image and the category must be given;
+ * omitted description becomes empty. An omitted category_id keeps the
+ * category, so a client written before categories never takes one away.
+ */
 export const replaceProductBody = z
-  .strictObject({ name: nameField, description: descriptionField.default(''), price: priceField, stock: stockField, image: clearImage.optional() })
+  .strictObject({ name: nameField, description: descriptionField.default(''), price: priceField, stock: stockField, category_id: categoryIdField.optional(), image: clearImage.optional() })
   .meta({ id: 'ProductReplaceRequest', example });
 
 export const updateProductBody = z
-  .strictObject({ name: nameField.optional(), description: descriptionField.optional(), price: priceField.optional(), stock: stockField.optional(), image: clearImage.optional() })
+  .strictObject({ name: nameField.optional(), description: descriptionField.optional(), price: priceField.optional(), stock: stockField.optional(), category_id: categoryIdField.optional(), image: clearImage.optional() })
   .meta({ id: 'ProductUpdateRequest', example: { price: '17.50', stock: 80 } });
 
 const binary = z.string().meta({ type: 'string', format: 'binary', description: 'JPEG, PNG, WebP or GIF' });
@@ -48,6 +59,7 @@ export const productForm = z
     description: z.string().optional(),
     price: z.string().meta({ example: '19.99' }),
     stock: z.string().optional().meta({ example: '25' }),
+    category_id: z.string().optional().meta({ description: 'A category id; empty for none', example: '3' }),
     image: binary.optional(),
   })
   .meta({
@@ -72,6 +84,7 @@ export const productSchema = z
     price: z.string().meta({ example: '19.99' }),
     stock: z.number().int(),
     image: z.url().nullable().meta({ description: 'Absolute URL under /media/' }),
+    category_id: z.number().int().nullable().meta({ description: 'The category it sits in, or null' }),
     created_at: z.iso.datetime(),
     updated_at: z.iso.datetime(),
   })
@@ -89,7 +102,27 @@ const priceFilter = z
 
 export const productListQuery = pageQuery
   .extend({
-    search: z.string().trim().max(200).optional().meta({ description: 'Case-insensitive, over name and description' }),
+    search: z
+      .string()
+      .trim()
+      .max(200)
+      .refine((term) => term === '' || searchWords(term).some((word) => word.length >= 3), 'Enter a word of at least 3 letters or digits.')
+      .optional()
+      .meta({
+        description: 'Words in the name or description, in any case: every word must appear, and a word of 3 or more characters also matches the words it begins ("kett" finds "Kettle"). Punctuation separates words. At least one word of 3 characters.',
+      }),
+    category: z
+      .string()
+      .trim()
+      .regex(/^(\d{1,10}|[a-z0-9]+(-[a-z0-9]+)*)$/, 'Enter a category id or slug.')
+      .max(100)
+      .optional()
+      .meta({ description: 'A category id or slug: its products and those of every category under it', example: 'kitchen' }),
+    cursor: z
+      .string()
+      .max(1000)
+      .optional()
+      .meta({ description: `Where a keyset page starts: page numbers reach the first ${MAX_PAGED_ROWS} products, and the \`next\` link from there on carries a cursor (follow the links, never make one)` }),
     min_price: priceFilter.optional().meta({ example: '10.00' }),
     max_price: priceFilter.optional().meta({ example: '99.99' }),
     in_stock: z.enum(['true', 'false']).transform((v) => v === 'true').optional().meta({ description: 'true: only products with stock' }),
