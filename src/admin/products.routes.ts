@@ -9,6 +9,7 @@ import type { z } from 'zod';
 import { fileTooLargeMessage } from '../http/upload';
 import { StaleVersionError, type FieldErrors } from '../lib/errors';
 import { changesOf } from '../modules/audit/audit.service';
+import { categoryTree } from '../modules/categories/categories.service';
 import { adminProductListQuery, createProductBody, ORDERINGS, replaceProductBody } from '../modules/products/products.schemas';
 import * as products from '../modules/products/products.service';
 import { adminActor, checkboxField, parseForm, pathId, refusal, textField } from './form-input';
@@ -25,7 +26,7 @@ const NO_PRODUCT = 'No product matches the given query.';
 const STALE = 'This product changed after you loaded the form (it was saved elsewhere, or an order changed its stock), so nothing was saved. The form now shows the current values: make your changes again.';
 
 /** The list's parameters, as the API names them; they are kept by every link of the list. */
-const FILTERS = ['search', 'min_price', 'max_price', 'in_stock', 'max_stock', 'ordering'] as const;
+const FILTERS = ['search', 'category', 'min_price', 'max_price', 'in_stock', 'max_stock', 'ordering'] as const;
 type Filters = Record<(typeof FILTERS)[number], string>;
 
 /** The columns that sort, each by one of the API's orderings (ascending first). */
@@ -42,6 +43,8 @@ interface ProductForm {
   description: string;
   price: string;
   stock: string;
+  /** A category's id, or '' for none. */
+  category_id: string;
 }
 
 const formOf = (body: Record<string, unknown>): ProductForm => ({
@@ -49,6 +52,7 @@ const formOf = (body: Record<string, unknown>): ProductForm => ({
   description: textField(body.description),
   price: textField(body.price),
   stock: textField(body.stock),
+  category_id: textField(body.category_id),
 });
 
 /** A new file replaces the image; otherwise the checkbox may remove it. */
@@ -89,11 +93,12 @@ interface EditState {
 async function showProduct(res: Response, id: number, state: EditState = {}, status = 200): Promise<void> {
   // '' as the base: the preview's URL is /media/<name> on this same origin.
   const { product, updatedAt } = await products.getProduct(id, '');
-  const log = await changesOf('product', id);
+  const [log, categories] = await Promise.all([changesOf('product', id), categoryTree()]);
   render(res, 'products/edit', {
     title: `Product ${product.name}`,
     product,
-    values: state.values ?? { name: product.name, description: product.description, price: product.price, stock: String(product.stock) },
+    values: state.values ?? { name: product.name, description: product.description, price: product.price, stock: String(product.stock), category_id: product.category_id === null ? '' : String(product.category_id) },
+    categories,
     version: state.version ?? products.productVersion({ id, updatedAt }),
     errors: state.errors ?? {},
     refused: state.refused,
@@ -107,8 +112,8 @@ async function showDeletePage(res: Response, id: number): Promise<void> {
   render(res, 'products/delete', { title: `Delete product ${product.name}`, product });
 }
 
-const renderNew = (res: Response, values: ProductForm, errors: FieldErrors = {}, status = 200) =>
-  render(res, 'products/new', { title: 'Add product', values, errors }, status);
+const renderNew = async (res: Response, values: ProductForm, errors: FieldErrors = {}, status = 200) =>
+  render(res, 'products/new', { title: 'Add product', values, errors, categories: await categoryTree() }, status);
 
 export function productsSection(): Router {
   const router = Router();
@@ -117,15 +122,23 @@ export function productsSection(): Router {
     const filters = Object.fromEntries(FILTERS.map((name) => [name, textField(req.query[name]).trim().slice(0, 200)])) as Filters;
     const given = Object.fromEntries(Object.entries(filters).filter(([, value]) => value !== ''));
     const page = pageNumber(req.query.page);
-    const common = { title: 'Products', filters, queryString, sortable: SORTABLE, nextOrdering, notice: noticeOf(NOTICES, req.query.notice) };
+    const common = { title: 'Products', filters, queryString, sortable: SORTABLE, nextOrdering, notice: noticeOf(NOTICES, req.query.notice), categories: await categoryTree() };
     const parsed = parseForm(adminProductListQuery, given);
-    if (!parsed.ok) return render(res, 'products/list', { ...common, errors: parsed.errors, products: [], pager: pagerOf(1, 0) }, 400);
-    const { count, results } = await listPage(parsed.value, page);
+    const refused = (errors: FieldErrors) => render(res, 'products/list', { ...common, errors, products: [], pager: pagerOf(1, 0) }, 400);
+    if (!parsed.ok) return refused(parsed.errors);
+    let found: Awaited<ReturnType<typeof listPage>>;
+    try {
+      found = await listPage(parsed.value, page);
+    } catch (error) {
+      // A category filter that names no category: the service's message, beside the filter.
+      return refused(refusal(error));
+    }
+    const { count, results } = found;
     const pager = pagerOf(page, count);
     render(res, 'products/list', { ...common, errors: {}, ordering: parsed.value.ordering ?? '-created_at', products: results, pager }, listStatus(pager));
   });
 
-  router.get('/new', (_req, res) => renderNew(res, { name: '', description: '', price: '', stock: '0' }));
+  router.get('/new', (_req, res) => renderNew(res, { name: '', description: '', price: '', stock: '0', category_id: '' }));
 
   router.post('/new', async (req, res) => {
     const values = formOf(req.body);
@@ -135,7 +148,7 @@ export function productsSection(): Router {
       const product = await products.createProduct(form.value, imageChange(req), adminActor(res));
       res.redirect(303, `/admin/products/${product.id}/?notice=created`);
     } catch (error) {
-      renderNew(res, values, refusal(error), 400);
+      await renderNew(res, values, refusal(error), 400);
     }
   });
 

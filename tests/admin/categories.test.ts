@@ -228,3 +228,75 @@ describe('admin categories: delete', () => {
     expect(await db().adminLogEntry.count()).toBe(0);
   });
 });
+
+describe('admin products: the category', () => {
+  async function productForm(agent: Agent, page: string) {
+    const html = (await agent.get(page).expect(200)).text;
+    const version = /name="version" value="([^"]+)"/.exec(html)?.[1]?.replace(/&quot;|&#34;/g, '"');
+    return { html, hidden: { _csrf: csrfFrom(html), ...(version ? { version } : {}) } };
+  }
+
+  it('offers none and every category ("Parent / Child") on the product form, and saves the choice', async () => {
+    const { agent } = await staffAgent();
+    const home = await buildCategory('Home');
+    const kitchen = await buildCategory('Kitchen', home);
+    const { html, hidden } = await productForm(agent, '/admin/products/new');
+    expect(optionsOf(html, 'category_id')).toEqual([['', 'None'], [String(home.id), 'Home'], [String(kitchen.id), 'Home / Kitchen']]);
+
+    const created = await agent.post('/admin/products/new').type('form').send({ ...hidden, name: 'Kettle', description: '', price: '20.00', stock: '3', category_id: String(kitchen.id) });
+    expect(created.status).toBe(303);
+    const id = Number(/^\/admin\/products\/(\d+)\//.exec(created.headers.location!)![1]);
+    expect((await db().product.findUniqueOrThrow({ where: { id } })).categoryId).toBe(kitchen.id);
+
+    const edit = await productForm(agent, `/admin/products/${id}/`);
+    expect(selectedIn(edit.html, 'category_id')).toEqual([String(kitchen.id)]);
+    const moved = await agent.post(`/admin/products/${id}/`).type('form').send({ ...edit.hidden, name: 'Kettle', description: '', price: '20.00', stock: '3', category_id: '' });
+    expect(moved.status).toBe(303);
+    expect((await db().product.findUniqueOrThrow({ where: { id } })).categoryId).toBeNull();
+  });
+
+  it('shows the API\'s message for a category that does not exist, and saves nothing', async () => {
+    const { agent } = await staffAgent();
+    const { hidden } = await productForm(agent, '/admin/products/new');
+    const res = await agent.post('/admin/products/new').type('form').send({ ...hidden, name: 'Kettle', description: '', price: '20.00', stock: '3', category_id: '424242' });
+    expect(res.status).toBe(400);
+    expect(res.text).toMatch(/<span class="field-error" id="category_id-error">[^<]+<\/span>/);
+    expect(await db().product.count()).toBe(0);
+  });
+
+  it('filters the product list by a category and those under it, and keeps the choice in the select', async () => {
+    const { agent } = await staffAgent();
+    const home = await buildCategory('Home');
+    const kitchen = await buildCategory('Kitchen', home);
+    const garden = await buildCategory('Garden');
+    await productIn(home, 'Lamp');
+    await productIn(kitchen, 'Kettle');
+    await productIn(garden, 'Spade');
+    await productIn(null, 'Gift Card');
+
+    const all = await agent.get('/admin/products/?ordering=name').expect(200);
+    expect(productNamesIn(all.text)).toEqual(['Gift Card', 'Kettle', 'Lamp', 'Spade']);
+    expect(optionsOf(all.text, 'category')).toEqual([['', 'Any'], [String(garden.id), 'Garden'], [String(home.id), 'Home'], [String(kitchen.id), 'Home / Kitchen']]);
+    expect(all.text).toContain('<td>Home / Kitchen</td>');
+
+    const inHome = await agent.get(`/admin/products/?category=${home.id}&ordering=name`).expect(200);
+    expect(productNamesIn(inHome.text)).toEqual(['Kettle', 'Lamp']);
+    expect(selectedIn(inHome.text, 'category')).toEqual([String(home.id)]);
+    expect(inHome.text).toContain(`href="/admin/products/?category=${home.id}&amp;ordering=-name">Name</a>`);
+
+    const bySlug = await agent.get('/admin/products/?category=kitchen').expect(200);
+    expect(productNamesIn(bySlug.text)).toEqual(['Kettle']);
+    expect(selectedIn(bySlug.text, 'category')).toEqual([String(kitchen.id)]);
+  });
+
+  it('shows the API\'s message beside the filter for a category that does not exist, instead of failing', async () => {
+    const { agent } = await staffAgent();
+    await productIn(null, 'Gift Card');
+    const { body } = await api().get('/api/products/?category=nowhere').expect(400);
+    const res = await agent.get('/admin/products/?category=nowhere').expect(400);
+    expect(res.text).toContain(`<span class="field-error" id="category-error">${body.errors.category[0].replaceAll('"', '&quot;')}</span>`);
+    expect(res.text).toMatch(/id="category"[^>]*aria-invalid="true"/);
+    expect(res.text).toContain('<option value="nowhere" selected>nowhere (no such category)</option>');
+    expect(productNamesIn(res.text)).toEqual([]);
+  });
+});
