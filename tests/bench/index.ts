@@ -2,15 +2,16 @@
 //   npm run bench                              the side-by-side table (every scenario)
 //   npm run bench -- side-by-side list detail  some of its scenarios
 //   npm run bench -- ladder                    the detail read from bare pg up to this server, layer by layer
-//   npm run bench -- catalog-search | checkout the older single benches
-import { catalogSearchBench } from './catalog-search';
+//   npm run bench -- catalog-growth            list, search, deep pages and detail at 1k and 1M products
+//   npm run bench -- checkout                  the older single bench
+import { catalogGrowthBench } from './catalog-growth';
 import { checkoutBench } from './checkout';
 import { ladderBench } from './ladder';
 import { sideBySideBench } from './side-by-side';
 
 const benches: Record<string, (args: string[]) => Promise<void>> = {
   'side-by-side': sideBySideBench,
-  'catalog-search': catalogSearchBench,
+  'catalog-growth': catalogGrowthBench,
   checkout: checkoutBench,
   ladder: ladderBench,
 };
