@@ -112,7 +112,7 @@ export function createApp({ config = defaultConfig }: AppOptions = {}): Express 
       '/orders': ordersSection(gateway),
       '/mail': mailSection(),
       '/log': logSection(),
-    }));
+    }, config));
   app.use(docsRouter(api));
   app.use('/media', mediaRouter());
 

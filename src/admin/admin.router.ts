@@ -8,14 +8,14 @@ import cookieParser from 'cookie-parser';
 import express, { Router, type ErrorRequestHandler, type RequestHandler } from 'express';
 import { ipKeyGenerator } from 'express-rate-limit';
 import multer from 'multer';
-import { config } from '../config';
+import { config, type Config } from '../config';
 import { AuthenticationError, NotFoundError, ServerBusyError, ThrottledError, type FieldErrors } from '../lib/errors';
 import type { AuthThrottles } from '../lib/throttle';
 import { recentChanges } from '../modules/audit/audit.service';
 import { checkCredentialsWithinBudget } from '../modules/auth/auth.service';
 import { listOrders } from '../modules/orders/orders.service';
 import { paymentCounts } from '../modules/payments/payments.admin';
-import { dashboardCounts, LOW_STOCK, salesPerDay } from '../modules/reports/reports.service';
+import { customersOf, dashboardCounts, salesPerDay, salesSummary, topProducts } from '../modules/reports/reports.service';
 import { closeSession, findSession, openSession, SESSION_COOKIE, SESSION_HOURS } from './admin-session';
 import { csrfProtection, csrfToken } from './csrf';
 import { readMultipart } from './form-upload';
@@ -67,7 +67,10 @@ export interface AdminSections {
   [path: string]: Router;
 }
 
-export function adminRouter(throttles: AuthThrottles, sections: AdminSections = {}): Router {
+/** What the dashboard reads from the app's configuration. */
+export type DashboardSettings = Pick<Config, 'admin' | 'payments'>;
+
+export function adminRouter(throttles: AuthThrottles, sections: AdminSections = {}, settings: DashboardSettings = config): Router {
   const router = Router();
   router.use('/static', express.static(path.join(__dirname, 'static'), { index: false, maxAge: '1h', fallthrough: false }));
   router.use(cookieParser(), plainCookies, loadStaff, (_req, res, next) => {
@@ -124,14 +127,21 @@ export function adminRouter(throttles: AuthThrottles, sections: AdminSections = 
   });
 
   router.get('/', async (_req, res) => {
-    const [counts, latest, sales, log, payments] = await Promise.all([
-      dashboardCounts(),
+    const lowStockLimit = settings.admin.lowStockThreshold;
+    const [counts, latest, sales, summary, top, log, payments] = await Promise.all([
+      dashboardCounts(lowStockLimit),
       listOrders(staffViewer(res.locals.staff), {}, { skip: 0, take: 10 }),
       salesPerDay(30),
+      salesSummary(),
+      topProducts(5),
       recentChanges(10),
       paymentCounts(),
     ]);
-    render(res, 'dashboard', { title: 'Dashboard', counts, lowStockLimit: LOW_STOCK, latest: latest.results, sales, chart: salesChartSvg(sales), log, payments });
+    const customers = await customersOf(latest.results.map((o) => o.user_id));
+    render(res, 'dashboard', {
+      title: 'Dashboard', counts, lowStockLimit, latest: latest.results, customers, sales, summary, top,
+      currency: settings.payments.currency.toUpperCase(), chart: salesChartSvg(sales), log, payments,
+    });
   });
 
   for (const [mount, section] of Object.entries(sections)) router.use(mount, section);

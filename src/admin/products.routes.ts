@@ -30,7 +30,7 @@ const FILTERS = ['search', 'category', 'min_price', 'max_price', 'in_stock', 'ma
 type Filters = Record<(typeof FILTERS)[number], string>;
 
 /** The columns that sort, each by one of the API's orderings (ascending first). */
-const SORTABLE = { name: 'Name', price: 'Price', created_at: 'Added' } as const;
+const SORTABLE = { name: 'Name', price: 'Price', stock: 'Stock', created_at: 'Added' } as const;
 
 /** The ordering a column's header link asks for: ascending first, then the reverse. */
 function nextOrdering(column: keyof typeof SORTABLE, current: string): (typeof ORDERINGS)[number] {

@@ -113,6 +113,9 @@ const envSchema = z.object({
   PASSWORD_RESET_PER_EMAIL: z.coerce.number().int().min(0).default(3),
   PASSWORD_RESET_WINDOW_SECONDS: z.coerce.number().int().min(1).default(3600),
 
+  // The admin dashboard's "low on stock": products with this many or fewer.
+  LOW_STOCK_THRESHOLD: z.coerce.number().int().min(0).max(1_000_000).default(5),
+
   DEMO_ADMIN_USERNAME: z.string().default('admin'),
   DEMO_ADMIN_EMAIL: z.email().default('admin@shop.local'),
   DEMO_ADMIN_PASSWORD: z.string().min(8).default('shop-admin-demo'),
@@ -215,6 +218,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env) {
       perEmail: env.PASSWORD_RESET_PER_EMAIL,
       windowSeconds: env.PASSWORD_RESET_WINDOW_SECONDS,
     }),
+    admin: Object.freeze({ lowStockThreshold: env.LOW_STOCK_THRESHOLD }),
     demoAdmin: Object.freeze({
       username: env.DEMO_ADMIN_USERNAME,
       email: env.DEMO_ADMIN_EMAIL,

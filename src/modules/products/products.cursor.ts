@@ -32,6 +32,7 @@ export function decodeCursor(raw: string, ordering: Ordering): ProductCursor {
 /** The value must cast in SQL as its column's type, or the query would fail instead of the cursor. */
 function valueFits(ordering: Ordering, value: string): boolean {
   if (ordering.endsWith('price')) return /^\d{1,8}\.\d{2}$/.test(value);
+  if (ordering.endsWith('stock')) return /^\d{1,10}$/.test(value) && Number(value) <= 2_147_483_647;
   if (ordering.endsWith('created_at')) return /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/.test(value) && !Number.isNaN(Date.parse(value));
   return !value.includes('\u0000');
 }

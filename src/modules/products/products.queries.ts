@@ -131,6 +131,9 @@ const ORDERINGS: Record<Ordering, OrderingSpec> = {
   '-name': { column: Prisma.sql`p.name`, cursorValue: (p) => p.name, castValue: (v) => Prisma.sql`${v}::text`, descending: true },
   created_at: { column: Prisma.sql`p.created_at`, cursorValue: (p) => p.created_at, castValue: (v) => Prisma.sql`${v}::timestamptz`, descending: false },
   '-created_at': { column: Prisma.sql`p.created_at`, cursorValue: (p) => p.created_at, castValue: (v) => Prisma.sql`${v}::timestamptz`, descending: true },
+  // (stock, id): the admin's "low on stock", emptiest first.
+  stock: { column: Prisma.sql`p.stock`, cursorValue: (p) => String(p.stock), castValue: (v) => Prisma.sql`${v}::int`, descending: false },
+  '-stock': { column: Prisma.sql`p.stock`, cursorValue: (p) => String(p.stock), castValue: (v) => Prisma.sql`${v}::int`, descending: true },
 };
 
 export const DEFAULT_ORDERING: Ordering = '-created_at';

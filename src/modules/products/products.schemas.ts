@@ -92,7 +92,7 @@ export const productSchema = z
 
 export const productPage = paginatedSchema(productSchema, 'PaginatedProducts');
 
-export const ORDERINGS = ['price', '-price', 'name', '-name', 'created_at', '-created_at'] as const;
+export const ORDERINGS = ['price', '-price', 'name', '-name', 'created_at', '-created_at', 'stock', '-stock'] as const;
 
 const priceFilter = z
   .string()
