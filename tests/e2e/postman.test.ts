@@ -7,6 +7,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { createApp } from '../../src/app';
+import { config } from '../../src/config';
 import { contractChecked } from '../support/contract';
 import { seedDemoData } from '../../src/cli/seed';
 import {
@@ -76,10 +77,10 @@ interface RunResult {
  * Runs a collection with newman, with `baseUrl` pointing at the server under test.
  * Quiet unless NEWMAN_CLI=1, which prints newman's own step-by-step report.
  */
-function runCollection(collection: object, url = baseUrl): Promise<RunResult> {
+function runCollection(collection: object, url = baseUrl, envVar: { key: string; value: string }[] = []): Promise<RunResult> {
   return new Promise((resolve, reject) => {
     newman.run(
-      { collection, envVar: [{ key: 'baseUrl', value: url }], reporters: process.env.NEWMAN_CLI ? 'cli' : [], ignoreRedirects: true, timeoutRequest: 10_000 },
+      { collection, envVar: [{ key: 'baseUrl', value: url }, ...envVar], reporters: process.env.NEWMAN_CLI ? 'cli' : [], ignoreRedirects: true, timeoutRequest: 10_000 },
       (error, summary) => {
         if (error) return reject(error);
         const { run } = summary;
@@ -106,10 +107,15 @@ function runCollection(collection: object, url = baseUrl): Promise<RunResult> {
 const readCollection = (file: string) => JSON.parse(readFileSync(file, 'utf8')) as PostmanCollection;
 
 test('the shopper scenario collection passes against a live server with the demo catalog', async () => {
-  await seedDemoData();
+  // The staff steps log in as the demo admin, which the seed adds outside development only when asked.
+  await seedDemoData({ withAdmin: true });
   const scenario = readCollection(SCENARIO);
+  const { username, password } = config.demoAdmin;
 
-  const result = await runCollection(scenario);
+  const result = await runCollection(scenario, baseUrl, [
+    { key: 'staffUsername', value: username },
+    { key: 'staffPassword', value: password },
+  ]);
 
   expect(result.failures).toEqual([]);
   expect(result.requests).toBe(requests(scenario.item).length);
@@ -130,6 +136,23 @@ test('the shopper scenario walks every address book operation and orders to an a
   const bodies = requests(scenario.item).map((item) => `${item.request!.method} ${requestPath(item)} ${(item.request as { body?: { raw?: string } }).body?.raw ?? ''}`);
   expect(bodies).toContainEqual(expect.stringMatching(/^POST \/api\/orders\/checkout\/ .*"address_id"/s));
   expect(bodies).toContainEqual(expect.stringMatching(/^POST \/api\/orders\/ .*"shipping_address"/s));
+});
+
+test('the scenario files a product in a child category as staff, finds it by the parent slug, and a shopper may not create categories', () => {
+  const scenario = readCollection(SCENARIO);
+  const steps = requests(scenario.item).map((item) => {
+    const request = item.request as { method: string; url: { raw?: string }; body?: { raw?: string }; auth?: { bearer?: { value: string }[] } };
+    const token = request.auth?.bearer?.[0]?.value ?? (request.auth ? 'none' : 'collection');
+    return `${request.method} ${request.url.raw ?? ''} as ${token} ${request.body?.raw ?? ''}`;
+  });
+
+  expect(steps).toContainEqual(expect.stringMatching(/^POST \{\{baseUrl\}\}\/api\/categories\/ as \{\{staffAccess\}\} (?!.*parent_id)/s));
+  expect(steps).toContainEqual(expect.stringMatching(/^POST \{\{baseUrl\}\}\/api\/categories\/ as \{\{staffAccess\}\} .*"parent_id": \{\{parentCategoryId\}\}/s));
+  expect(steps).toContainEqual(expect.stringMatching(/^POST \{\{baseUrl\}\}\/api\/products\/ as \{\{staffAccess\}\} .*"category_id": \{\{childCategoryId\}\}/s));
+  expect(steps).toContainEqual(expect.stringMatching(/^GET \{\{baseUrl\}\}\/api\/products\/\?category=\{\{parentCategorySlug\}\} as none/));
+  // The collection's own auth is the shopper's token.
+  expect(scenario).toMatchObject({ auth: { bearer: [{ value: '{{shopperAccess}}' }] } });
+  expect(steps).toContainEqual(expect.stringMatching(/^POST \{\{baseUrl\}\}\/api\/categories\/ as collection /));
 });
 
 test('a failing assertion or a refused request fails the newman run, naming the step', async () => {
