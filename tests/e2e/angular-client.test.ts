@@ -77,6 +77,17 @@ describe('the Angular client generated from /openapi.json', () => {
     expect(read(client, 'models/order.ts')).toMatch(/^\s+shipping_address: \(ShippingAddress \| null\);$/m);
     expect(read(client, 'fn/products/products-list.ts')).toContain("productsList.PATH = '/api/products/';");
     expect(read(client, 'models/product.ts')).toMatch(/^\s+price: string;$/m);
+    expect(read(client, 'models/product.ts')).toMatch(/^\s+category_id: \(number \| null\);$/m);
+    expect(read(client, 'models/category.ts')).toMatch(/^\s+parent_id: \(number \| null\);$/m);
+    expect(read(client, 'services/categories.service.ts')).toMatch(
+      /^\s+categoriesList\(params\?: CategoriesList\$Params, context\?: HttpContext\): Observable<CategoryList>/m,
+    );
+    for (const operation of ['Create', 'Retrieve', 'Update', 'PartialUpdate', 'Destroy']) {
+      expect(read(client, 'services/categories.service.ts')).toMatch(new RegExp(`^\\s+categories${operation}\\(params: Categories${operation}\\$Params`, 'm'));
+    }
+    // ?category= takes an id or a slug; the `next` link past the numbered pages carries ?cursor=.
+    expect(read(client, 'fn/products/products-list.ts')).toMatch(/^\s+category\?: string;$/m);
+    expect(read(client, 'fn/products/products-list.ts')).toMatch(/^\s+cursor\?: string;$/m);
   });
 
   test('builds with the frontend-style usage under a strict Angular tsconfig', () => {
