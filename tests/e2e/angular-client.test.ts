@@ -30,7 +30,7 @@ function read(client: string, file: string): string {
 /** Changes the frontend would not survive: a type, field names, operations. */
 function breakTheContract(document: unknown): void {
   const doc = document as { paths: Record<string, Record<string, Json>>; components: { schemas: Record<string, Json> } };
-  const product = doc.components.schemas.Product as { properties: Json };
+  const product = doc.components.schemas.Product as { properties: Json; required: string[] };
   product.properties.price = { type: 'number' };
 
   const tokens = doc.components.schemas.TokenPair as { properties: Json; required: string[] };
@@ -43,9 +43,16 @@ function breakTheContract(document: unknown): void {
   delete order.properties.shipping_address;
   order.required = order.required.map((name) => (name === 'shipping_address' ? 'ship_to' : name));
 
+  delete product.properties.category_id;
+  product.required = product.required.filter((name) => name !== 'category_id');
+
+  const removed = ['orders_my_orders_list', 'users_me_addresses_list', 'categories_list'];
   for (const operations of Object.values(doc.paths)) {
     for (const [method, operation] of Object.entries(operations)) {
-      if (operation.operationId === 'orders_my_orders_list' || operation.operationId === 'users_me_addresses_list') delete operations[method];
+      if (removed.includes(operation.operationId as string)) delete operations[method];
+      if (operation.operationId === 'products_list') {
+        operation.parameters = (operation.parameters as { in: string; name: string }[]).filter((parameter) => !(parameter.in === 'query' && parameter.name === 'cursor'));
+      }
     }
   }
 }
@@ -122,6 +129,9 @@ describe('the Angular client generated from /openapi.json', () => {
       expect(output).toMatch(/error TS2339: Property 'ordersMyOrdersList' does not exist on type 'OrdersService'/);
       expect(output).toMatch(/error TS2339: Property 'shipping_address' does not exist on type 'Order'/);
       expect(output).toMatch(/error TS(2339|2551): Property 'usersMeAddressesList' does not exist on type 'UsersService'/);
+      expect(output).toMatch(/error TS2339: Property 'category_id' does not exist on type 'Product'/);
+      expect(output).toMatch(/error TS2339: Property 'categoriesList' does not exist on type 'CategoriesService'/);
+      expect(output).toMatch(/error TS2353: Object literal may only specify known properties, and 'cursor' does not exist in type 'ProductsList\$Params'/);
     } finally {
       rmSync(BROKEN, { recursive: true, force: true });
     }

@@ -5,9 +5,22 @@
 // changed type or a removed operation in our OpenAPI document fails the check.
 import { Injectable, inject } from '@angular/core';
 import { type HttpInterceptorFn } from '@angular/common/http';
-import { type Observable, map, switchMap } from 'rxjs';
-import type { Address, AddressUpdateRequest, CartLine, CheckoutRequest, Order, Product, ShippingAddress, ShippingAddressInput } from '../../clients/angular/models';
-import { AuthService, CartService, OrdersService, ProductsService, UsersService } from '../../clients/angular/services';
+import { type Observable, forkJoin, map, switchMap } from 'rxjs';
+import type { ProductsList$Params } from '../../clients/angular/functions';
+import type {
+  Address,
+  AddressUpdateRequest,
+  CartLine,
+  Category,
+  CategoryList,
+  CheckoutRequest,
+  Order,
+  PaginatedProducts,
+  Product,
+  ShippingAddress,
+  ShippingAddressInput,
+} from '../../clients/angular/models';
+import { AuthService, CartService, CategoriesService, OrdersService, ProductsService, UsersService } from '../../clients/angular/services';
 
 export interface ProductCard {
   id: number;
@@ -23,6 +36,31 @@ export interface ProductPage {
   hasNext: boolean;
   hasPrevious: boolean;
   products: ProductCard[];
+}
+
+/** A page of the product list that knows where its `next` and `previous` links lead. */
+export interface ProductListPage {
+  count: number;
+  products: ProductCard[];
+  /** The list's params for the `next` link (a page number, or past the numbered pages a cursor); null on the last page. */
+  next: ProductsList$Params | null;
+  previous: ProductsList$Params | null;
+}
+
+/** The category menu: GET /api/categories/ is a flat list, the tree is in each one's parent_id. */
+export interface CategoryNode {
+  id: number;
+  name: string;
+  /** What ?category= takes, and the menu's URL: /c/kitchen. */
+  slug: string;
+  children: CategoryNode[];
+}
+
+export interface ProductDetail extends ProductCard {
+  description: string;
+  categoryId: number | null;
+  /** "Kitchen / Kettles", or null for a product in no category. */
+  category: string | null;
 }
 
 export interface CartBadge {
@@ -58,6 +96,61 @@ export function toProductCard(product: Product): ProductCard {
   const price: string = product.price;
   const stock: number = product.stock;
   return { id: product.id, name: product.name, price, image: product.image, inStock: stock > 0 };
+}
+
+/** The menu's tree, kept in the API's order (by name): a category whose parent is not in the list stays at the top. */
+export function categoryTree(categories: CategoryList): CategoryNode[] {
+  const nodes = new Map<number, CategoryNode>();
+  for (const category of categories) nodes.set(category.id, { id: category.id, name: category.name, slug: category.slug, children: [] });
+  const roots: CategoryNode[] = [];
+  for (const category of categories) {
+    const node = nodes.get(category.id)!;
+    const parentId: number | null = category.parent_id;
+    const parent = parentId === null ? undefined : nodes.get(parentId);
+    (parent ? parent.children : roots).push(node);
+  }
+  return roots;
+}
+
+/** The breadcrumb of a product's category, from the top: "Kitchen / Kettles"; null for none. */
+export function categoryTrail(categoryId: number | null, categories: CategoryList): string | null {
+  const byId = new Map<number, Category>(categories.map((category) => [category.id, category]));
+  const names: string[] = [];
+  let current = categoryId === null ? undefined : byId.get(categoryId);
+  // The API refuses cycles; the bound only keeps a bad list from hanging the page.
+  while (current && names.length < categories.length) {
+    names.unshift(current.name);
+    current = current.parent_id === null ? undefined : byId.get(current.parent_id);
+  }
+  return names.length ? names.join(' / ') : null;
+}
+
+export function toProductDetail(product: Product, categories: CategoryList): ProductDetail {
+  const categoryId: number | null = product.category_id;
+  return { ...toProductCard(product), description: product.description, categoryId, category: categoryTrail(categoryId, categories) };
+}
+
+/**
+ * Where a `next` or `previous` link leads, as the list's params: the filters
+ * the page was asked with, and the link's page number or, past the numbered
+ * pages, its cursor (opaque: taken from the link, never made up).
+ */
+export function linkParams(link: string, asked: ProductsList$Params): ProductsList$Params {
+  const query = new URL(link).searchParams;
+  const cursor = query.get('cursor');
+  if (cursor !== null) return { ...asked, page: undefined, cursor };
+  return { ...asked, cursor: undefined, page: Number(query.get('page') ?? '1') };
+}
+
+export function toProductListPage(body: PaginatedProducts, asked: ProductsList$Params): ProductListPage {
+  const next: string | null = body.next;
+  const previous: string | null = body.previous;
+  return {
+    count: body.count,
+    products: body.results.map(toProductCard),
+    next: next === null ? null : linkParams(next, asked),
+    previous: previous === null ? null : linkParams(previous, asked),
+  };
 }
 
 /** The lines of a parcel label; line2 and region are "" when none was given, and left out. */
@@ -109,6 +202,7 @@ export class ShopStore {
   private readonly cartApi = inject(CartService);
   private readonly ordersApi = inject(OrdersService);
   private readonly usersApi = inject(UsersService);
+  private readonly categoriesApi = inject(CategoriesService);
 
   /** token_create: `{access, refresh}`; the frontend keeps `access` for its interceptor. */
   logIn(username: string, password: string): Observable<string> {
@@ -138,6 +232,33 @@ export class ShopStore {
   /** products_retrieve: the detail page shows the price as the API sends it. */
   productPrice(id: number): Observable<string> {
     return this.productsApi.productsRetrieve({ id }).pipe(map((product) => formatPrice(product.price)));
+  }
+
+  /** categories_list: the category menu. */
+  categoryMenu(): Observable<CategoryNode[]> {
+    return this.categoriesApi.categoriesList().pipe(map(categoryTree));
+  }
+
+  /** products_retrieve with categories_list: the detail page shows the product's category as a breadcrumb. */
+  productDetail(id: number): Observable<ProductDetail> {
+    return forkJoin({ product: this.productsApi.productsRetrieve({ id }), categories: this.categoriesApi.categoriesList() }).pipe(
+      map(({ product, categories }) => toProductDetail(product, categories)),
+    );
+  }
+
+  /** products_list with any filters, its links resolved for the pager. */
+  browse(params: ProductsList$Params): Observable<ProductListPage> {
+    return this.productsApi.productsList(params).pipe(map((body) => toProductListPage(body, params)));
+  }
+
+  /** A category's page (/c/<slug>): its products and those of every category under it, in stock first. */
+  productsIn(category: CategoryNode | Category, search?: string): Observable<ProductListPage> {
+    return this.browse({ category: category.slug, search, in_stock: 'true', ordering: 'name', page_size: 24 });
+  }
+
+  /** "Load more": the page the `next` link points at, however deep (page numbers stop at 10,000 products, cursors go on). */
+  loadMore(page: ProductListPage): Observable<ProductListPage> | null {
+    return page.next ? this.browse(page.next) : null;
   }
 
   /** cart_create, then cart_summary_retrieve for the header badge. */
