@@ -2,7 +2,7 @@
 // a button to remove a line. Removal goes through the cart service: under the
 // owner's cart lock, and logged.
 import { Router } from 'express';
-import { listCartItems, staffRemoveCartLine } from '../modules/cart/cart.service';
+import { CART_LINE_SORTS, listCartItems, staffRemoveCartLine, type CartLineSort } from '../modules/cart/cart.service';
 import { adminActor, idFilter, pathId, textField } from './form-input';
 import { listStatus, noticeOf, pageNumber, pageRequestOf, pagerOf } from './list-page';
 import { queryString, render } from './render';
@@ -16,12 +16,15 @@ export function cartItemsSection(): Router {
     const user = textField(req.query.user).trim();
     const username = textField(req.query.username).trim().slice(0, 150);
     const page = pageNumber(req.query.page);
-    const { count, results } = await listCartItems({ userId: idFilter(user), username: username || undefined }, pageRequestOf(page));
+    const rawSort = textField(req.query.sort);
+    const sort = (CART_LINE_SORTS as readonly string[]).includes(rawSort) ? (rawSort as CartLineSort) : 'user';
+    const { count, results } = await listCartItems({ userId: idFilter(user), username: username || undefined }, pageRequestOf(page), undefined, sort);
     const pager = pagerOf(page, count);
     render(res, 'cart-items/list', {
       title: 'Cart items',
       user,
       username,
+      sort,
       lines: results,
       pager,
       queryString,

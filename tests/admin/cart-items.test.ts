@@ -51,6 +51,26 @@ describe('admin cart items', () => {
     expect(nonsense.text).toContain('No cart lines for this filter.');
   });
 
+  it('sorts by each column, both ways, keeping the filter; an unknown sort is the default', async () => {
+    const staff = await buildUser({ isStaff: true });
+    const ann = await buildUser({ username: 'ann-cart' });
+    const bob = await buildUser({ username: 'bob-cart' });
+    await cartLine(bob.id, { name: 'Apple', quantity: 5 });
+    await cartLine(ann.id, { name: 'Cherry', quantity: 1 });
+    await cartLine(ann.id, { name: 'Banana', quantity: 3 });
+    const agent = await adminAgent(staff);
+    const products = async (query: string) => [...(await agent.get(`/admin/cart-items/${query}`).expect(200)).text.matchAll(/<td><a href="\/admin\/products\/\d+\/">([^<]*)<\/a><\/td>/g)].map((m) => m[1]);
+
+    expect(await products('?sort=product')).toEqual(['Apple', 'Banana', 'Cherry']);
+    expect(await products('?sort=-product')).toEqual(['Cherry', 'Banana', 'Apple']);
+    expect(await products('?sort=-quantity')).toEqual(['Apple', 'Banana', 'Cherry']);
+    expect(await products('?sort=user')).toEqual(['Cherry', 'Banana', 'Apple']);
+    expect(await products('?sort=nonsense')).toEqual(await products(''));
+    const page = (await agent.get('/admin/cart-items/?username=ann&sort=product').expect(200)).text;
+    expect(page).toContain('aria-sort="ascending"');
+    expect(page).toContain('href="/admin/cart-items/?username=ann&sort=-product"');
+  });
+
   it('matches % and _ in the username filter as themselves, never as wildcards', async () => {
     const staff = await buildUser({ isStaff: true });
     await cartLine((await buildUser({ username: 'per%cent', email: 'p@example.com' })).id, { name: 'Teapot' });

@@ -115,14 +115,27 @@ export interface CartItemFilter {
   username?: string;
 }
 
-export async function listCartItems(filter: CartItemFilter, page: { skip: number; take: number }, client: Db = db()) {
+/** The columns staff may sort cart lines by; `-` first for descending. */
+export const CART_LINE_SORTS = ['user', '-user', 'product', '-product', 'quantity', '-quantity', 'added', '-added'] as const;
+export type CartLineSort = (typeof CART_LINE_SORTS)[number];
+
+function cartLineOrder(sort: CartLineSort): Prisma.CartItemOrderByWithRelationInput[] {
+  const direction = sort.startsWith('-') ? 'desc' : 'asc';
+  const column = sort.replace(/^-/, '');
+  const first: Prisma.CartItemOrderByWithRelationInput =
+    column === 'product' ? { product: { name: direction } } : column === 'quantity' ? { quantity: direction } : column === 'added' ? { createdAt: direction } : { user: { username: direction } };
+  // The id breaks ties, so pages never repeat or skip a line.
+  return [first, { id: direction }];
+}
+
+export async function listCartItems(filter: CartItemFilter, page: { skip: number; take: number }, client: Db = db(), sort: CartLineSort = 'user') {
   const where: Prisma.CartItemWhereInput = {
     userId: filter.userId,
     user: filter.username ? { username: { contains: escapeLike(filter.username), mode: 'insensitive' } } : undefined,
   };
   const [count, results] = await Promise.all([
     client.cartItem.count({ where }),
-    client.cartItem.findMany({ where, ...lineForStaff, orderBy: [{ userId: 'asc' }, { id: 'asc' }], skip: page.skip, take: page.take }),
+    client.cartItem.findMany({ where, ...lineForStaff, orderBy: cartLineOrder(sort), skip: page.skip, take: page.take }),
   ]);
   return { count, results };
 }
