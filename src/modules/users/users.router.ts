@@ -8,13 +8,12 @@ import { apiActor } from '../audit/audit.service';
 
 const tag = 'users';
 
-/** The staff member calling the API, as the change log names them. */
-
 /** `passwordChecks` budgets the current_password checks of each user. */
 export function registerUserRoutes(api: Api, passwordChecks: Throttle): void {
   api.route(
     {
       method: 'get', path: '/api/users/me/', tag, auth: 'user', summary: 'The current user',
+      description: '`is_superuser` is there for staff only.',
       responses: { 200: { description: 'The current user', schema: userSchema } },
     },
     async ({ user }) => ({ status: 200, body: users.toUser(await users.getUser(user.id)) }),
@@ -52,10 +51,12 @@ export function registerUserRoutes(api: Api, passwordChecks: Throttle): void {
   api.route(
     {
       method: 'patch', path: '/api/users/{id}/', tag, auth: 'staff', summary: 'Change a user (admin)',
-      description: 'Deactivating a user ends their sessions at once. Staff cannot remove their own staff status or deactivate themselves (400). '
+      description: 'Deactivating a user ends their sessions at once. Staff cannot remove their own staff or superuser status or deactivate themselves (400). '
+        + 'Only a superuser may grant or remove `is_staff` or `is_superuser`, change whether a staff account is active, or change another staff member\'s email (403). '
+        + 'A superuser is always staff: removing `is_staff` removes `is_superuser` too, and `is_superuser` without staff is a 400. '
         + 'Every change is written to the change log.',
       params: idParams, body: adminUpdateUserBody,
-      responses: { 200: { description: 'The updated user', schema: adminUserSchema } },
+      responses: { 200: { description: 'The updated user', schema: adminUserSchema }, 403: { description: 'Not staff, or a change only a superuser may make' } },
     },
     async ({ params, body, user }) => ({ status: 200, body: users.toAdminUser(await users.adminUpdateUser(params.id, body, apiActor(user))) }),
   );
@@ -63,9 +64,10 @@ export function registerUserRoutes(api: Api, passwordChecks: Throttle): void {
   api.route(
     {
       method: 'delete', path: '/api/users/{id}/', tag, auth: 'staff', summary: 'Delete a user (admin)',
-      description: "The user's orders stay, as history, without an owner. Staff cannot delete themselves (400). The deletion is written to the change log.",
+      description: "The user's orders stay, as history, without an owner. Staff cannot delete themselves (400); only a superuser may delete a staff account (403). "
+        + 'The deletion is written to the change log.',
       params: idParams,
-      responses: { 204: { description: 'Deleted' } },
+      responses: { 204: { description: 'Deleted' }, 403: { description: 'Not staff, or a staff account and not a superuser' } },
     },
     async ({ params, user }) => {
       await users.deleteUser(params.id, apiActor(user));

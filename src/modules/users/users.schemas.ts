@@ -64,11 +64,14 @@ export const userSchema = z
     username: z.string(),
     email: z.string(),
     is_staff: z.boolean(),
+    is_superuser: z.boolean().optional().meta({ description: 'Staff only: whether this account may manage staff. Left out for customers.' }),
     date_joined: z.iso.datetime(),
   })
   .meta({ id: 'User' });
 
-export const adminUserSchema = userSchema.extend({ is_active: z.boolean() }).meta({ id: 'AdminUser' });
+export const adminUserSchema = userSchema
+  .extend({ is_superuser: z.boolean().meta({ description: 'May manage staff: grant or remove staff and superuser status, set a staff member\'s password, delete or (de)activate staff.' }), is_active: z.boolean() })
+  .meta({ id: 'AdminUser' });
 export const userPage = paginatedSchema(adminUserSchema, 'PaginatedUsers');
 
 export const updateMeBody = z
@@ -89,6 +92,7 @@ export const adminUpdateUserBody = z
     username: usernameField.optional(),
     email: emailField.optional(),
     is_staff: z.boolean().optional(),
+    is_superuser: z.boolean().optional(),
     is_active: z.boolean().optional(),
   })
   .meta({ id: 'AdminUpdateUserRequest', example: { is_staff: true } });
@@ -97,13 +101,20 @@ export type RegisterInput = z.output<typeof registerBody>;
 export type UpdateMeInput = z.output<typeof updateMeBody>;
 export type AdminUpdateUserInput = z.output<typeof adminUpdateUserBody>;
 
+function samePasswordTwice(value: { password: string; password2: string }, ctx: z.RefinementCtx): void {
+  if (value.password !== value.password2) {
+    ctx.addIssue({ code: 'custom', path: ['password2'], message: "The two password fields didn't match." });
+  }
+}
+
 /** Staff setting a user's new password (admin form): the password twice, as Django's admin asks. */
 export const setPasswordBody = z
   .strictObject({ password: passwordField, password2: z.string().max(128) })
-  .superRefine((value, ctx) => {
-    if (value.password !== value.password2) {
-      ctx.addIssue({ code: 'custom', path: ['password2'], message: "The two password fields didn't match." });
-    }
-  }, whenFieldsValid);
+  .superRefine(samePasswordTwice, whenFieldsValid);
 
 export type SetPasswordInput = z.output<typeof setPasswordBody>;
+
+/** Staff changing their own password (admin form): the current one first, as PATCH /api/users/me/ asks. */
+export const changeOwnPasswordBody = z
+  .strictObject({ current_password: z.string().min(1, 'Required to change the password.').max(128), password: passwordField, password2: z.string().max(128) })
+  .superRefine(samePasswordTwice, whenFieldsValid);

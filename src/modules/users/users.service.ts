@@ -9,6 +9,7 @@ import { PASSWORD_TOO_SIMILAR, passwordTooSimilar, type AdminUpdateUserInput, ty
 import { endAllSessions } from '../auth/refresh-tokens';
 import { queueAccountMail } from '../mail/mail.outbox';
 import { changedFields, recordChange, type Actor } from '../audit/audit.service';
+import { isSuperuser, refuseSelfLockout, refuseSuperuserWithoutStaff, requireSuperuser, rolesAfter, superuserChanges } from './users.roles';
 
 export interface AuthUser {
   id: number;
@@ -27,53 +28,76 @@ const publicUser = {
   username: true,
   email: true,
   isStaff: true,
+  isSuperuser: true,
   isActive: true,
   dateJoined: true,
 } satisfies Prisma.UserSelect;
 
 type PublicUser = Prisma.UserGetPayload<{ select: typeof publicUser }>;
 
+/** A user as they see themselves: `is_superuser` only for staff, since customers have no use for it. */
 export function toUser(user: PublicUser) {
   return {
     id: user.id,
     username: user.username,
     email: user.email,
     is_staff: user.isStaff,
+    ...(user.isStaff ? { is_superuser: user.isSuperuser } : {}),
     date_joined: user.dateJoined.toISOString(),
   };
 }
 
+/** A user as staff see them. */
 export function toAdminUser(user: PublicUser) {
-  return { ...toUser(user), is_active: user.isActive };
+  return { ...toUser(user), is_superuser: user.isSuperuser, is_active: user.isActive };
 }
 
-export async function registerUser(input: RegisterInput, { isStaff = false } = {}, client: Db = db()) {
+export interface UserFlags {
+  isStaff: boolean;
+  isSuperuser?: boolean;
+  isActive?: boolean;
+}
+
+/** Registration, and create-admin (a superuser): trusted callers, so no actor and no role rules. */
+export async function registerUser(input: RegisterInput, flags: UserFlags = { isStaff: false }, client: Db = db()) {
+  refuseSuperuserWithoutStaff({ isStaff: flags.isStaff, isSuperuser: flags.isSuperuser ?? false });
   const passwordHash = await hashPassword(input.password);
-  const user = await insertUser(client, input, passwordHash, { isStaff });
+  const user = await insertUser(client, input, passwordHash, flags);
   return { id: user.id, username: user.username, email: user.email, date_joined: user.dateJoined.toISOString() };
 }
 
-function insertUser(client: Db, input: RegisterInput, passwordHash: string, flags: { isStaff: boolean; isActive?: boolean }) {
+function insertUser(client: Db, input: RegisterInput, passwordHash: string, flags: UserFlags) {
   return client.user
     .create({ data: { username: input.username, email: input.email, passwordHash, ...flags }, select: publicUser })
     .catch(rethrowDuplicate);
 }
 
 /** How a user reads in the change log: the fields staff may change. */
-const logged = (user: PublicUser) => ({ username: user.username, email: user.email, is_staff: user.isStaff, is_active: user.isActive });
-const nothing = { username: null, email: null, is_staff: null, is_active: null };
+const logged = (user: PublicUser) => ({
+  username: user.username, email: user.email, is_staff: user.isStaff, is_superuser: user.isSuperuser, is_active: user.isActive,
+});
+const nothing = { username: null, email: null, is_staff: null, is_superuser: null, is_active: null };
 
 /**
  * Staff creating an account (the input is checked by registerBody, as at
- * registration): hashed like any password, logged with the new values.
+ * registration): hashed like any password, logged with the new values. Only a
+ * superuser creates a staff account.
  */
-export async function createUser(input: RegisterInput, flags: { isStaff: boolean; isActive?: boolean }, actor?: Actor) {
+export async function createUser(input: RegisterInput, flags: UserFlags, actor: Actor) {
+  refuseSuperuserWithoutStaff({ isStaff: flags.isStaff, isSuperuser: flags.isSuperuser ?? false });
   const passwordHash = await hashPassword(input.password);
   return db().$transaction(async (tx) => {
+    const [actorRow] = await lockRows(tx, [actor.id]);
+    requireSuperuser(actorRow, flags.isStaff ? ['create a staff account'] : []);
     const user = await insertUser(tx, input, passwordHash, flags);
     await recordChange(tx, actor, { action: 'create', objectType: 'user', objectId: user.id, objectRepr: user.username, changes: changedFields(nothing, logged(user)) });
     return user;
   });
+}
+
+/** Whether this staff member may manage staff now: what the admin offers them (the rules are checked again on each change). */
+export async function managesStaff(id: number, client: Db = db()): Promise<boolean> {
+  return isSuperuser(await client.user.findUnique({ where: { id }, select: { isStaff: true, isSuperuser: true, isActive: true } }));
 }
 
 export async function getUser(id: number, client: Db = db()) {
@@ -120,27 +144,34 @@ export async function listUsers(page: PageRequest, filter: { search?: string } =
   return { count, results: users.map(toAdminUser) };
 }
 
-/** Staff may not lock themselves out: the last staff member could not undo it. */
-function refuseSelfLockout(id: number, actor: Actor | undefined, input: AdminUpdateUserInput): void {
-  if (actor?.id !== id) return;
-  if (input.is_staff === false) throw ValidationError.field('is_staff', 'You cannot remove your own staff status.');
-  if (input.is_active === false) throw ValidationError.field('is_active', 'You cannot deactivate your own account.');
+/**
+ * Locks the rows of the user changed (`id`) and of the staff member changing
+ * it, in id order so that two of them changing each other cannot deadlock,
+ * and reads both: the logged "before" is exact, and neither account's roles
+ * can change until the transaction ends.
+ */
+async function lockAccounts(tx: Db, actor: Actor, id: number): Promise<{ before: PublicUser; actorRow: PublicUser | undefined }> {
+  const rows = await lockRows(tx, [actor.id, id]);
+  const before = rows.find((row) => row.id === id);
+  if (!before) throw new NotFoundError();
+  return { before, actorRow: rows.find((row) => row.id === actor.id) };
 }
 
-/** Locks the user's row for this transaction and reads it: the logged "before" is exact. */
-async function lockUser(tx: Db, id: number): Promise<PublicUser> {
-  await tx.$queryRaw`SELECT 1 FROM users WHERE id = ${id} FOR NO KEY UPDATE`;
-  return getUser(id, tx);
+async function lockRows(tx: Db, ids: number[]): Promise<PublicUser[]> {
+  await tx.$queryRaw`SELECT 1 FROM users WHERE id = ANY(${ids}::int[]) ORDER BY id FOR NO KEY UPDATE`;
+  return tx.user.findMany({ where: { id: { in: ids } }, select: publicUser });
 }
 
-export async function adminUpdateUser(id: number, input: AdminUpdateUserInput, actor?: Actor) {
-  refuseSelfLockout(id, actor, input);
+export async function adminUpdateUser(id: number, input: AdminUpdateUserInput, actor: Actor) {
   return db().$transaction(async (tx) => {
-    const before = await lockUser(tx, id);
+    const { before, actorRow } = await lockAccounts(tx, actor, id);
+    if (id === actor.id) refuseSelfLockout(before, input);
+    requireSuperuser(actorRow, superuserChanges(before, input, actor.id));
+    const roles = rolesAfter(before, input);
     const user = await tx.user
       .update({
         where: { id },
-        data: { username: input.username, email: input.email, isStaff: input.is_staff, isActive: input.is_active },
+        data: { username: input.username, email: input.email, isStaff: roles.isStaff, isSuperuser: roles.isSuperuser, isActive: input.is_active },
         select: publicUser,
       })
       .catch(rethrowDuplicate);
@@ -156,15 +187,19 @@ export async function adminUpdateUser(id: number, input: AdminUpdateUserInput, a
 /**
  * Staff giving a user a new password: checked like any other (the rules of
  * passwordField, then similarity to this user's name and email), and every
- * session of theirs ends. The log says that it changed, never what to.
+ * session of theirs ends. The log says that it changed, never what to. Only a
+ * superuser sets a staff member's; nobody sets their own without the current
+ * one (updateMe).
  */
-export async function setUserPassword(id: number, password: string, actor?: Actor): Promise<void> {
+export async function setUserPassword(id: number, password: string, actor: Actor): Promise<void> {
+  if (id === actor.id) throw new ValidationError('Changing your own password needs your current one.');
   const target = await getUser(id);
   refuseSimilarPassword(password, target.username, target.email);
   const passwordHash = await hashPassword(password);
   await db().$transaction(async (tx) => {
-    const { count } = await tx.user.updateMany({ where: { id }, data: { passwordHash } });
-    if (count === 0) throw new NotFoundError();
+    const { before, actorRow } = await lockAccounts(tx, actor, id);
+    requireSuperuser(actorRow, before.isStaff ? ["set a staff member's password"] : []);
+    await tx.user.update({ where: { id }, data: { passwordHash } });
     await endAllSessions(id, tx);
     await queueAccountMail(tx, 'password_changed', { userId: id }, { how: 'by the shop\'s staff' });
     await recordChange(tx, actor, { action: 'update', objectType: 'user', objectId: id, objectRepr: target.username, changes: { password: ['(old password)', '(new password)'] } });
@@ -172,10 +207,11 @@ export async function setUserPassword(id: number, password: string, actor?: Acto
 }
 
 /** Orders stay, as history, without an owner (the foreign key sets it null). */
-export async function deleteUser(id: number, actor?: Actor): Promise<void> {
-  if (actor?.id === id) throw new ValidationError('You cannot delete your own account.');
+export async function deleteUser(id: number, actor: Actor): Promise<void> {
+  if (actor.id === id) throw new ValidationError('You cannot delete your own account.');
   await db().$transaction(async (tx) => {
-    const before = await lockUser(tx, id);
+    const { before, actorRow } = await lockAccounts(tx, actor, id);
+    requireSuperuser(actorRow, before.isStaff ? ['delete a staff account'] : []);
     await tx.user.delete({ where: { id } });
     await recordChange(tx, actor, { action: 'delete', objectType: 'user', objectId: id, objectRepr: before.username });
   });
