@@ -1,5 +1,7 @@
 // `npm run create-admin -- --username U --email E --password P`
 // Non-interactive; exits 1 with a clear message on bad input or an existing user.
+// The account is a superuser: it is how a shop gets its first one, or a new
+// one when nobody who may manage staff is left.
 import { parseArgs } from 'node:util';
 import '../lib/zod-messages';
 import { zodFieldErrors } from '../http/zod-errors';
@@ -35,8 +37,8 @@ async function main(): Promise<void> {
   const { startDatabase, stopDatabase } = await import('../bootstrap');
   const database = await startDatabase();
   try {
-    const user = await registerUser(parsed.data, { isStaff: true });
-    console.log(`Created admin "${user.username}" (id ${user.id}).`);
+    const user = await registerUser(parsed.data, { isStaff: true, isSuperuser: true });
+    console.log(`Created admin "${user.username}" (id ${user.id}), a superuser.`);
   } catch (error) {
     if (!(error instanceof ValidationError)) throw error;
     console.error(`create-admin: ${Object.values(error.errors).flat().join(' ') || error.message}`);

@@ -1,6 +1,7 @@
 // Demo data: the catalog in its categories and, on a development machine
-// only, a staff account. Safe to run again: existing categories (by slug),
-// products (by name) and an existing admin are left as they are.
+// only, a staff account, a superuser so that every admin page can be tried.
+// Safe to run again: existing categories (by slug), products (by name) and an
+// existing admin are left as they are.
 import { db } from '../lib/db';
 import { config, type Config } from '../config';
 import { hashPassword } from '../lib/password';
@@ -43,7 +44,7 @@ export async function seedDemoData({ withAdmin = demoAdminAllowed() } = {}): Pro
   const { username, email, password } = config.demoAdmin;
   const admin = await db().user.findUnique({ where: { username }, select: { id: true } });
   if (!admin) {
-    await db().user.create({ data: { username, email, passwordHash: await hashPassword(password), isStaff: true } });
+    await db().user.create({ data: { username, email, passwordHash: await hashPassword(password), isStaff: true, isSuperuser: true } });
   }
   return { products: missing.length, admin: !admin };
 }
