@@ -31,12 +31,19 @@ export interface TestUser {
   password: string;
 }
 
-export async function buildUser(overrides: { username?: string; email?: string; password?: string; isStaff?: boolean; isActive?: boolean } = {}): Promise<TestUser> {
+/** `isSuperuser` makes a staff member who may manage staff (a superuser is always staff). */
+export async function buildUser(
+  overrides: { username?: string; email?: string; password?: string; isStaff?: boolean; isSuperuser?: boolean; isActive?: boolean } = {},
+): Promise<TestUser> {
   const username = overrides.username ?? `user${unique()}`;
   const email = overrides.email ?? `${username}@example.com`;
   const password = overrides.password ?? DEFAULT_PASSWORD;
+  const isSuperuser = overrides.isSuperuser ?? false;
   const user = await db().user.create({
-    data: { username, email, passwordHash: await hashPassword(password), isStaff: overrides.isStaff ?? false, isActive: overrides.isActive ?? true },
+    data: {
+      username, email, passwordHash: await hashPassword(password),
+      isStaff: overrides.isStaff ?? isSuperuser, isSuperuser, isActive: overrides.isActive ?? true,
+    },
   });
   return { id: user.id, username, email, password };
 }
