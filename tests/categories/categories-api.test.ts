@@ -122,6 +122,14 @@ describe('POST /api/categories/', () => {
     expect(res.body.errors).toEqual({ parent_id: ['Invalid pk "424242" - object does not exist.'] });
     expect(await db().category.count()).toBe(0);
   });
+
+  it('answers 400 (not 500) for a parent_id that is the id the new category would get', async () => {
+    const { auth } = await staff();
+    // In an empty table the first category gets id 1: as its own parent, the CHECK refuses it.
+    const res = await api().post('/api/categories/').set(auth).send({ name: 'Kettles', slug: 'kettles', parent_id: 1 }).expect(400);
+    expect(res.body.errors).toEqual({ parent_id: ['Invalid pk "1" - object does not exist.'] });
+    expect(await db().category.count()).toBe(0);
+  });
 });
 
 describe('PUT and PATCH /api/categories/{id}/', () => {

@@ -39,6 +39,17 @@ export function cycleViolation(error: unknown): boolean {
   return code === '23514' && CYCLE_MESSAGE.test(String(cause?.originalMessage ?? cause?.message ?? ''));
 }
 
+/**
+ * CHECK categories_not_own_parent: only a create can meet it (an update meets
+ * the trigger first), when parent_id names the id the new row is given, a
+ * category that did not exist when the request was made.
+ */
+function ownParentViolation(error: unknown): boolean {
+  const cause = causeOf(error);
+  const code = cause?.originalCode ?? cause?.code;
+  return code === '23514' && /categories_not_own_parent/.test(String(cause?.originalMessage ?? cause?.message ?? ''));
+}
+
 export const PARENT_IS_DESCENDANT = 'A category cannot be placed under itself or under one of its own subcategories.';
 export const SLUG_TAKEN = 'A category with this slug already exists.';
 
@@ -46,7 +57,9 @@ export const SLUG_TAKEN = 'A category with this slug already exists.';
 export function writeRefusal(error: unknown, parentId: number | null | undefined): unknown {
   if (uniqueViolation(error)?.some((name) => name.includes('slug'))) return ValidationError.field('slug', SLUG_TAKEN);
   if (cycleViolation(error)) return ValidationError.field('parent_id', PARENT_IS_DESCENDANT);
-  if (foreignKeyViolation(error)?.includes('parent_id')) return ValidationError.field('parent_id', `Invalid pk "${parentId}" - object does not exist.`);
+  if (foreignKeyViolation(error)?.includes('parent_id') || ownParentViolation(error)) {
+    return ValidationError.field('parent_id', `Invalid pk "${parentId}" - object does not exist.`);
+  }
   return error;
 }
 
