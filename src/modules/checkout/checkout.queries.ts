@@ -6,8 +6,9 @@
 // The statement locks the products in id order, checks every line against the
 // locked rows, and only when all of them pass decrements the stock (a
 // conditional UPDATE whose row count comes back), writes the order (with its
-// shipping address, copied as given) and its lines with name and price
-// snapshots, and, at checkout, empties the cart. It
+// shipping address, copied as given, and the buyer's email and username, so
+// it keeps its contact if the account is deleted) and its lines with name and
+// price snapshots, and, at checkout, empties the cart. It
 // returns one row per requested line either way, so the caller can name every
 // missing or short product without a second query.
 //
@@ -43,6 +44,8 @@ interface PlacementRow {
   status: OrderStatus | null;
   total: Money | null;
   shipping_address: Prisma.JsonValue | null;
+  customer_email: string | null;
+  customer_name: string | null;
   created_at: Date | null;
   updated_at: Date | null;
   item_id: number | null;
@@ -112,9 +115,11 @@ export async function placeOrderStatement(tx: Db, userId: number, source: LineSo
       RETURNING p.id
     ),
     placed AS (
-      INSERT INTO orders (user_id, total, shipping_address, updated_at)
-      SELECT ${userId}, total, ${shippingAddress === null ? null : JSON.stringify(shippingAddress)}::jsonb, now() FROM verdict WHERE ok
-      RETURNING id, user_id, status, total, shipping_address, created_at, updated_at
+      INSERT INTO orders (user_id, total, shipping_address, customer_email, customer_name, updated_at)
+      SELECT ${userId}, total, ${shippingAddress === null ? null : JSON.stringify(shippingAddress)}::jsonb,
+             (SELECT email FROM users WHERE id = ${userId}), (SELECT username FROM users WHERE id = ${userId}), now()
+      FROM verdict WHERE ok
+      RETURNING id, user_id, status, total, shipping_address, customer_email, customer_name, created_at, updated_at
     ),
     items AS (
       INSERT INTO order_items (order_id, product_id, product_name, unit_price, quantity)
@@ -123,7 +128,7 @@ export async function placeOrderStatement(tx: Db, userId: number, source: LineSo
     )${emptyCart(userId, source)}
     SELECT l.product_id, l.quantity, l.name, l.price, l.stock,
            (SELECT count(*) FROM decremented)::int AS decremented,
-           o.id AS order_id, o.user_id, o.status::text AS status, o.total, o.shipping_address, o.created_at, o.updated_at,
+           o.id AS order_id, o.user_id, o.status::text AS status, o.total, o.shipping_address, o.customer_email, o.customer_name, o.created_at, o.updated_at,
            i.id AS item_id
     FROM lines l
     LEFT JOIN placed o ON true
@@ -148,6 +153,11 @@ function toPlacement(rows: PlacementRow[]): Placement {
     cancelReason: null,
     total: first.total!,
     shippingAddress: first.shipping_address,
+    customerEmail: first.customer_email,
+    customerName: first.customer_name,
+    trackingNumber: null,
+    carrier: null,
+    staffNote: '',
     createdAt: first.created_at!,
     updatedAt: first.updated_at!,
     items: rows
