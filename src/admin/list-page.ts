@@ -18,11 +18,17 @@ export interface Pager {
   pages: number;
   count: number;
   pastTheEnd: boolean;
+  /** The page numbers linked around this one (at most NEAR_PAGES either side); first and last have links of their own. */
+  near: number[];
 }
+
+const NEAR_PAGES = 2;
 
 export function pagerOf(page: number, count: number, size = ADMIN_PAGE_SIZE): Pager {
   const pages = Math.max(1, Math.ceil(count / size));
-  return { page, pages, count, pastTheEnd: page > pages };
+  const near: number[] = [];
+  for (let n = Math.max(1, page - NEAR_PAGES); n <= Math.min(pages, page + NEAR_PAGES); n += 1) near.push(n);
+  return { page, pages, count, pastTheEnd: page > pages, near };
 }
 
 /** A list page's status: a page past the last names nothing (404), though it is drawn with the list's filters. */
