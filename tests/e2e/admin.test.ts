@@ -106,10 +106,30 @@ describe('the admin site in a browser', () => {
       expect(await seriousViolations()).toEqual([]);
       await snapshot('order');
       expect((await db().product.findUniqueOrThrow({ where: { id: teapot.id } })).stock).toBe(3);
-      await page.getByRole('button', { name: 'Cancel the order and put the stock back' }).click();
+      // Cancelling asks first, saying what goes back into stock.
+      await page.getByRole('button', { name: 'Cancel the order…' }).click();
+      await page.getByRole('button', { name: 'Yes, cancel the order and put the stock back' }).waitFor();
+      expect(await seriousViolations()).toEqual([]);
+      await snapshot('order-cancel');
+      expect((await db().product.findUniqueOrThrow({ where: { id: teapot.id } })).stock).toBe(3);
+      await page.getByRole('button', { name: 'Yes, cancel the order and put the stock back' }).click();
       await page.getByText('The order status was changed.').waitFor();
+
+      // The packing slip prints on its own page.
+      await page.goto(`/admin/orders/${order.id}/packing-slip`);
+      expect(await seriousViolations()).toEqual([]);
+      await page.goto(`/admin/orders/${order.id}/`);
       expect((await db().product.findUniqueOrThrow({ where: { id: teapot.id } })).stock).toBe(5);
       expect((await api().get(`/api/orders/${order.id}/`).set(customer.auth).expect(200)).body.status).toBe('cancelled');
+
+      // The orders work queue, and the categories.
+      await page.goto('/admin/orders/');
+      await page.getByRole('heading', { name: 'Orders' }).waitFor();
+      expect(await seriousViolations()).toEqual([]);
+      await snapshot('orders');
+      await page.goto('/admin/categories/');
+      await page.getByRole('heading', { name: 'Categories' }).waitFor();
+      expect(await seriousViolations()).toEqual([]);
 
       // The mail outbox: the order's mails (placed, cancelled) wait for the worker.
       await page.getByRole('link', { name: 'Mail' }).click();
