@@ -1,5 +1,6 @@
 // Users in the admin site: who may see them, the forms and their messages,
 // the rules the API shares (never lock yourself out), and the change log.
+// What only a superuser may do is in tests/admin/roles.test.ts.
 import request from 'supertest';
 import { db } from '../../src/lib/db';
 import { accessTokenFor, api, app, buildProduct, buildUser, signedIn } from '../support/api';
@@ -128,7 +129,9 @@ describe('admin users: creating', () => {
 
     const [entry] = await logOf(created.id);
     expect(entry).toMatchObject({ action: 'create', actorId: staff.id, actorUsername: staff.username, via: 'admin', objectRepr: 'newbie' });
-    expect(entry!.changes).toEqual({ username: [null, 'newbie'], email: [null, 'newbie@example.com'], is_staff: [null, false], is_active: [null, true] });
+    expect(entry!.changes).toEqual({
+      username: [null, 'newbie'], email: [null, 'newbie@example.com'], is_staff: [null, false], is_superuser: [null, false], is_active: [null, true],
+    });
   });
 
   it('shows the API\'s messages beside the fields for a taken or malformed email, a bad username or a weak password, and saves nothing', async () => {
@@ -155,7 +158,7 @@ describe('admin users: creating', () => {
 
 describe('admin users: changing', () => {
   it('changes email, active and staff, and logs each field before and after', async () => {
-    const staff = await buildUser({ isStaff: true });
+    const staff = await buildUser({ isSuperuser: true });
     const target = await buildUser();
     const agent = await adminAgent(staff);
     const page = `/admin/users/${target.id}/`;
@@ -181,7 +184,7 @@ describe('admin users: changing', () => {
     const agent = await adminAgent(staff);
     const page = `/admin/users/${target.id}/`;
     for (const [email, message] of [['Taken@Example.com', 'A user with that email already exists.'], ['nope', 'Enter a valid email address.']]) {
-      const res = await submit(agent, page, page, { email: email!, is_active: 'on', is_staff: 'on' });
+      const res = await submit(agent, page, page, { email: email!, is_active: 'on' });
       expect(res.status).toBe(400);
       expect(res.text).toContain(`<span class="field-error" id="email-error">${message}</span>`);
       expect(res.text).toContain('nothing was saved');
@@ -191,14 +194,14 @@ describe('admin users: changing', () => {
   });
 
   it('refuses removing your own staff status or deactivating yourself, in the admin and through the API', async () => {
-    const staff = await buildUser({ isStaff: true });
+    const staff = await buildUser({ isSuperuser: true });
     const agent = await adminAgent(staff);
     const page = `/admin/users/${staff.id}/`;
 
-    const demote = await submit(agent, page, page, { email: staff.email, is_active: 'on' });
+    const demote = await submit(agent, page, page, { email: staff.email, is_active: 'on', roles: 'shown', is_superuser: 'on' });
     expect(demote.status).toBe(400);
     expect(demote.text).toContain('You cannot remove your own staff status.');
-    const deactivate = await submit(agent, page, page, { email: staff.email, is_staff: 'on' });
+    const deactivate = await submit(agent, page, page, { email: staff.email, roles: 'shown', is_staff: 'on', is_superuser: 'on' });
     expect(deactivate.status).toBe(400);
     expect(deactivate.text).toContain('You cannot deactivate your own account.');
 
@@ -210,12 +213,13 @@ describe('admin users: changing', () => {
     expect(deleted.body.detail).toBe('You cannot delete your own account.');
 
     expect(await stored(staff.id)).toMatchObject({ isStaff: true, isActive: true });
+    expect((await db().user.findUniqueOrThrow({ where: { id: staff.id } })).isSuperuser).toBe(true);
     expect(await db().adminLogEntry.count()).toBe(0);
     await agent.get('/admin/').expect(200);
   });
 
   it('logs the staff API\'s PATCH and DELETE as made through the API, by the caller', async () => {
-    const staff = await signedIn({ isStaff: true });
+    const staff = await signedIn({ isSuperuser: true });
     const target = await buildUser();
     await api().patch(`/api/users/${target.id}/`).set(staff.auth).send({ is_staff: true, username: 'promoted' }).expect(200);
     await api().delete(`/api/users/${target.id}/`).set(staff.auth).expect(204);

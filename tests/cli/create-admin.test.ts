@@ -34,13 +34,13 @@ function runCli(script: string, args: string[], env: Record<string, string> = {}
 const createAdmin = (...args: string[]) => runCli('src/cli/create-admin.ts', args);
 
 describe('create-admin', () => {
-  it('creates a staff user with a bcrypt hash, prints its name and exits 0', async () => {
+  it('creates a superuser with a bcrypt hash, prints its name and exits 0', async () => {
     const result = await createAdmin('--username', 'root_admin', '--email', 'root@example.com', '--password', PASSWORD);
 
     expect(result).toMatchObject({ code: 0 });
     expect(result.stdout).toContain('root_admin');
     const user = await db().user.findUniqueOrThrow({ where: { username: 'root_admin' } });
-    expect(user).toMatchObject({ email: 'root@example.com', isStaff: true, isActive: true });
+    expect(user).toMatchObject({ email: 'root@example.com', isStaff: true, isSuperuser: true, isActive: true });
     expect(user.passwordHash).toMatch(/^\$2[aby]\$\d{2}\$.{53}$/);
     expect(user.passwordHash).not.toContain(PASSWORD);
   });

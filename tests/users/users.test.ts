@@ -104,8 +104,8 @@ describe('admin user management', () => {
     await api().get('/api/users/99999999999999/').set(admin.auth).expect(404);
   });
 
-  it('lets an admin grant staff, and deactivation locks the user out at once', async () => {
-    const admin = await signedIn({ isStaff: true });
+  it('lets a superuser grant staff, and deactivation locks the user out at once', async () => {
+    const admin = await signedIn({ isSuperuser: true });
     const target = await signedIn();
     const res = await api().patch(`/api/users/${target.user.id}/`).set(admin.auth).send({ is_staff: true }).expect(200);
     expect(res.body.is_staff).toBe(true);
