@@ -6,6 +6,7 @@
 // staff member may do; a stale or crafted form is refused by the service, and
 // the refusal is shown on the page.
 import { Router, type Request, type Response } from 'express';
+import { unshippedOrdersOf } from '../modules/orders/fulfilment.service';
 import { config } from '../config';
 import { PermissionDeniedError, ThrottledError, type FieldErrors } from '../lib/errors';
 import { authThrottles, type Throttle } from '../lib/throttle';
@@ -101,9 +102,13 @@ async function showUser(res: Response, id: number, state: UserPageState = {}, st
 
 async function showDeletePage(res: Response, id: number, errors: FieldErrors = {}, status = 200): Promise<void> {
   const user = await users.getUser(id);
-  const orders = await listOrders(staffViewer(res.locals.staff), { user: id }, { skip: 0, take: 0 });
+  const [orders, unshippedOrders] = await Promise.all([
+    listOrders(staffViewer(res.locals.staff), { user: id }, { skip: 0, take: 0 }),
+    unshippedOrdersOf(id),
+  ]);
   render(res, 'users/delete', {
-    title: `Delete user ${user.username}`, user: users.toAdminUser(user), orderCount: orders.count, isSelf: user.id === res.locals.staff.id, can: controlsFor(res, user), errors,
+    title: `Delete user ${user.username}`, user: users.toAdminUser(user), orderCount: orders.count, unshippedOrders,
+    isSelf: user.id === res.locals.staff.id, can: controlsFor(res, user), errors,
   }, status);
 }
 

@@ -100,7 +100,7 @@ describe('admin sessions end', () => {
   });
 
   it('when the account is deactivated or loses staff, from the next request on', async () => {
-    const admin = await signedIn({ isStaff: true });
+    const admin = await signedIn({ isStaff: true, isSuperuser: true });
     const deactivated = await buildUser({ isStaff: true });
     const demoted = await buildUser({ isStaff: true });
     const agents = [await adminAgent(deactivated), await adminAgent(demoted)];

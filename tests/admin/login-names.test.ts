@@ -52,7 +52,7 @@ describe('admin login', () => {
 
 describe('losing staff', () => {
   it('ends the admin sessions for good: granted staff again, the old cookie still opens nothing', async () => {
-    const boss = await signedIn({ isStaff: true });
+    const boss = await signedIn({ isStaff: true, isSuperuser: true });
     const clerk = await buildUser({ isStaff: true });
     const clerkBrowser = await adminAgent(clerk);
     await clerkBrowser.get('/admin/orders/').expect(200);
@@ -69,7 +69,7 @@ describe('losing staff', () => {
   });
 
   it('leaves the sessions of staff whose other fields change', async () => {
-    const boss = await signedIn({ isStaff: true });
+    const boss = await signedIn({ isStaff: true, isSuperuser: true });
     const clerk = await buildUser({ isStaff: true });
     const clerkBrowser = await adminAgent(clerk);
 

@@ -94,6 +94,11 @@ describe('the paid orders a deleted account leaves to ship', () => {
     expect(page).toContain('One paid order has not shipped yet.');
     expect(page).toContain(`href="/admin/orders/${order.id}/"`);
     expect(page).toContain('keeps its shipping address');
+    // And through the users section, as staff see it.
+    const superuser = await buildUser({ isStaff: true, isSuperuser: true });
+    const served = (await (await adminAgent(superuser)).get(`/admin/users/${customer.user.id}/delete`).expect(200)).text;
+    expect(served).toContain('One paid order has not shipped yet.');
+    expect(served).toContain(`href="/admin/orders/${order.id}/"`);
     const none = renderPage('users/delete', { title: 'Delete user', user: { id: 1, username: 'x', email: 'x@example.com' }, orderCount: 0, isSelf: false, can: { delete: true }, errors: {}, unshippedOrders: { count: 0, orders: [] } });
     expect(none).not.toContain('not shipped yet');
   });
