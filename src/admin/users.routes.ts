@@ -151,9 +151,11 @@ export function usersSection(passwordChecks: Throttle = authThrottles(config).cu
   router.get('/', async (req, res) => {
     const q = textField(req.query.q).trim().slice(0, 254);
     const page = pageNumber(req.query.page);
-    const { count, results } = await users.listUsers(pageRequestOf(page), { search: q || undefined });
+    const rawSort = textField(req.query.sort);
+    const sort = (users.USER_SORTS as readonly string[]).includes(rawSort) ? (rawSort as users.UserSort) : undefined;
+    const { count, results } = await users.listUsers(pageRequestOf(page), { search: q || undefined, sort });
     const pager = pagerOf(page, count);
-    render(res, 'users/list', { title: 'Users', q, queryString, users: results, pager, notice: noticeOf(NOTICES, req.query.notice) }, listStatus(pager));
+    render(res, 'users/list', { title: 'Users', q, sort, queryString, users: results, pager, notice: noticeOf(NOTICES, req.query.notice) }, listStatus(pager));
   });
 
   router.get('/new', (_req, res) => {

@@ -62,6 +62,24 @@ describe('admin users: list and user page', () => {
     }
   });
 
+  it('sorts by each column, both ways, keeping the search in the links', async () => {
+    const staff = await buildUser({ username: 'mia-staff', email: 'z-mia@example.com', isStaff: true });
+    await buildUser({ username: 'bea', email: 'y-bea@example.com' });
+    await buildUser({ username: 'cal', email: 'a-cal@example.com', isActive: false });
+    const agent = await adminAgent(staff);
+    const names = async (query: string) => [...(await agent.get(`/admin/users/${query}`).expect(200)).text.matchAll(/<td><a href="\/admin\/users\/\d+\/">([^<]+)<\/a><\/td>/g)].map((m) => m[1]);
+
+    expect(await names('?sort=username')).toEqual(['bea', 'cal', 'mia-staff']);
+    expect(await names('?sort=-username')).toEqual(['mia-staff', 'cal', 'bea']);
+    expect(await names('?sort=email')).toEqual(['cal', 'bea', 'mia-staff']);
+    expect(await names('?sort=-role')).toEqual(['mia-staff', 'cal', 'bea']);
+    expect(await names('?sort=active')).toEqual(['cal', 'mia-staff', 'bea']);
+    expect(await names('?sort=bogus')).toEqual(['mia-staff', 'bea', 'cal']);
+    const page = (await agent.get('/admin/users/?q=a&sort=username').expect(200)).text;
+    expect(page).toContain('aria-sort="ascending"');
+    expect(page).toContain('href="/admin/users/?q=a&sort=-username"');
+  });
+
   it('matches %, _ and \\ in a search as themselves, never as wildcards', async () => {
     const staff = await buildUser({ isStaff: true });
     const odd = ['per%cent', 'under_score', 'back\\slash', 'plain-name'];

@@ -133,13 +133,31 @@ export async function updateMe(id: number, input: UpdateMeInput, passwordChecks:
   });
 }
 
-export async function listUsers(page: PageRequest, filter: { search?: string } = {}, client: Db = db()) {
+/** The columns the admin's user list sorts by; `-` first for descending. */
+export const USER_SORTS = ['username', '-username', 'email', '-email', 'role', '-role', 'active', '-active', 'joined', '-joined'] as const;
+export type UserSort = (typeof USER_SORTS)[number];
+
+function userOrder(sort: UserSort | undefined): Prisma.UserOrderByWithRelationInput[] {
+  if (!sort) return [{ id: 'asc' }];
+  const direction = sort.startsWith('-') ? 'desc' : 'asc';
+  const column = sort.replace(/^-/, '');
+  const by: Prisma.UserOrderByWithRelationInput[] =
+    column === 'username' ? [{ username: direction }]
+      : column === 'email' ? [{ email: direction }]
+        : column === 'role' ? [{ isSuperuser: direction }, { isStaff: direction }]
+          : column === 'active' ? [{ isActive: direction }]
+            : [{ dateJoined: direction }];
+  // The id breaks ties, so pages never repeat or skip a user.
+  return [...by, { id: direction }];
+}
+
+export async function listUsers(page: PageRequest, filter: { search?: string; sort?: UserSort } = {}, client: Db = db()) {
   const where: Prisma.UserWhereInput = filter.search
     ? { OR: [{ username: { contains: escapeLike(filter.search), mode: 'insensitive' } }, { email: { contains: escapeLike(filter.search), mode: 'insensitive' } }] }
     : {};
   const [count, users] = await Promise.all([
     client.user.count({ where }),
-    client.user.findMany({ where, select: publicUser, orderBy: { id: 'asc' }, skip: page.skip, take: page.take }),
+    client.user.findMany({ where, select: publicUser, orderBy: userOrder(filter.sort), skip: page.skip, take: page.take }),
   ]);
   return { count, results: users.map(toAdminUser) };
 }
