@@ -2,7 +2,7 @@
 // is tried next) and what failed (with the SMTP server's last answer), and a
 // button that sends a failed mail on its way again.
 import { Router } from 'express';
-import { listMail, mailCounts, MAIL_STATUSES, retryMail } from '../modules/mail/mail.admin';
+import { listMail, mailCounts, MAIL_SORTS, MAIL_STATUSES, retryMail, type MailSort } from '../modules/mail/mail.admin';
 import { ValidationError } from '../lib/errors';
 import { adminActor, pathId, textField } from './form-input';
 import { listStatus, noticeOf, pageNumber, pageRequestOf, pagerOf } from './list-page';
@@ -18,11 +18,14 @@ export function mailSection(): Router {
     const raw = textField(req.query.status);
     const status = (MAIL_STATUSES as string[]).includes(raw) ? (raw as MailStatus) : undefined;
     const page = pageNumber(req.query.page);
-    const [{ count, results }, counts] = await Promise.all([listMail({ status }, pageRequestOf(page)), mailCounts()]);
+    const rawSort = textField(req.query.sort);
+    const sort = (MAIL_SORTS as readonly string[]).includes(rawSort) ? (rawSort as MailSort) : '-id';
+    const [{ count, results }, counts] = await Promise.all([listMail({ status, sort }, pageRequestOf(page)), mailCounts()]);
     const pager = pagerOf(page, count);
     render(res, 'mail/list', {
       title: 'Mail',
       status,
+      sort,
       statuses: MAIL_STATUSES,
       counts,
       mails: results,

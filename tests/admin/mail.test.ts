@@ -45,6 +45,21 @@ describe('admin mail outbox', () => {
     expect(all.text.match(/\/retry"/g)).toHaveLength(1);
   });
 
+  it('sorts by address, state and attempts, both ways, newest first by default', async () => {
+    const staff = await buildUser({ isStaff: true });
+    await mailFor(await buildUser({ email: 'b@example.com' }), { status: 'failed', attempts: 3 });
+    await mailFor(await buildUser({ email: 'c@example.com' }), { status: 'sent', attempts: 1 });
+    await mailFor(await buildUser({ email: 'a@example.com' }));
+    const agent = await adminAgent(staff);
+    const addresses = async (query: string) => [...(await agent.get(`/admin/mail/${query}`).expect(200)).text.matchAll(/<td><a href="\/admin\/users\/\d+\/">([^<]+)<\/a><\/td>/g)].map((m) => m[1]);
+
+    expect(await addresses('')).toEqual(['a@example.com', 'c@example.com', 'b@example.com']);
+    expect(await addresses('?sort=to')).toEqual(['a@example.com', 'b@example.com', 'c@example.com']);
+    expect(await addresses('?sort=-attempts')).toEqual(['b@example.com', 'c@example.com', 'a@example.com']);
+    expect(await addresses('?sort=status')).toEqual(['a@example.com', 'c@example.com', 'b@example.com']);
+    expect((await agent.get('/admin/mail/?status=failed&sort=to').expect(200)).text).toContain('href="/admin/mail/?status=failed&sort=-to"');
+  });
+
   it('queues a failed mail again, due now with fresh attempts, and logs who did it', async () => {
     const staff = await buildUser({ isStaff: true });
     const failed = await mailFor(await buildUser(), { status: 'failed', lastError: '451 Try again later', attempts: 8 });

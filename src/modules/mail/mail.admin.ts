@@ -24,12 +24,24 @@ const listed = {
 
 export type ListedMail = Prisma.MailGetPayload<{ select: typeof listed }>;
 
-/** A page of mail, newest first (the index on (status, id DESC) serves the status filter). */
-export async function listMail(filter: { status?: MailStatus }, page: PageRequest, client: Db = db()) {
+/** The columns staff may sort the outbox by; `-` first for descending. */
+export const MAIL_SORTS = ['id', '-id', 'to', '-to', 'status', '-status', 'attempts', '-attempts', 'next', '-next'] as const;
+export type MailSort = (typeof MAIL_SORTS)[number];
+
+function mailOrder(sort: MailSort): Prisma.MailOrderByWithRelationInput[] {
+  const direction = sort.startsWith('-') ? 'desc' : 'asc';
+  const column = sort.replace(/^-/, '');
+  const by: Prisma.MailOrderByWithRelationInput =
+    column === 'to' ? { toAddress: direction } : column === 'status' ? { status: direction } : column === 'attempts' ? { attempts: direction } : column === 'next' ? { nextAttemptAt: direction } : { id: direction };
+  return column === 'id' ? [by] : [by, { id: direction }];
+}
+
+/** A page of mail, newest first unless sorted (the index on (status, id DESC) serves the status filter). */
+export async function listMail(filter: { status?: MailStatus; sort?: MailSort }, page: PageRequest, client: Db = db()) {
   const where: Prisma.MailWhereInput = filter.status ? { status: filter.status } : {};
   const [count, results] = await Promise.all([
     client.mail.count({ where }),
-    client.mail.findMany({ where, select: listed, orderBy: { id: 'desc' }, skip: page.skip, take: page.take }),
+    client.mail.findMany({ where, select: listed, orderBy: mailOrder(filter.sort ?? '-id'), skip: page.skip, take: page.take }),
   ]);
   return { count, results };
 }
