@@ -5,7 +5,7 @@ import { Router } from 'express';
 import { CART_LINE_SORTS, listCartItems, staffRemoveCartLine, type CartLineSort } from '../modules/cart/cart.service';
 import { adminActor, idFilter, pathId, textField } from './form-input';
 import { listStatus, noticeOf, pageNumber, pageRequestOf, pagerOf } from './list-page';
-import { queryString, render } from './render';
+import { queryString, render, sortHeader } from './render';
 
 const NOTICES = { removed: 'The cart line was removed.' };
 
@@ -27,7 +27,7 @@ export function cartItemsSection(): Router {
       sort,
       lines: results,
       pager,
-      queryString,
+      queryString, sortHeader,
       notice: noticeOf(NOTICES, req.query.notice),
     }, listStatus(pager));
   });

@@ -6,7 +6,7 @@ import { listMail, mailCounts, MAIL_SORTS, MAIL_STATUSES, retryMail, type MailSo
 import { ValidationError } from '../lib/errors';
 import { adminActor, pathId, textField } from './form-input';
 import { listStatus, noticeOf, pageNumber, pageRequestOf, pagerOf } from './list-page';
-import { queryString, render } from './render';
+import { queryString, render, sortHeader } from './render';
 import type { MailStatus } from '../generated/prisma/client';
 
 const NOTICES = { retried: 'The mail is queued again; it goes out with the next delivery run.', not_failed: 'Only a failed mail can be retried.' };
@@ -30,7 +30,7 @@ export function mailSection(): Router {
       counts,
       mails: results,
       pager,
-      queryString,
+      queryString, sortHeader,
       notice: noticeOf(NOTICES, req.query.notice),
     }, listStatus(pager));
   });

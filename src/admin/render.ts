@@ -24,3 +24,17 @@ export function queryString(params: Record<string, string | number | undefined>)
   const text = search.toString();
   return text ? `?${text}` : '';
 }
+
+/**
+ * A sortable column's header: a link that sorts by `column` ascending, or
+ * descending when it already sorts ascending, with aria-sort and an arrow on
+ * the column the list is sorted by. `href(sort)` is the list's URL for a sort
+ * (its query string encoded; labels are the code's own), emitted raw.
+ */
+export function sortHeader(column: string, label: string, current: string | undefined, href: (sort: string) => string): string {
+  const state = current === column ? 'ascending' : current === `-${column}` ? 'descending' : null;
+  // An encoded query string holds no < > or ", and its & separators stay as they are.
+  const escape = (text: string) => text.replace(/[<>"]/g, (c) => `&#${c.charCodeAt(0)};`);
+  const arrow = state ? ` <span aria-hidden="true">${state === 'ascending' ? '▲' : '▼'}</span>` : '';
+  return `<th scope="col"${state ? ` aria-sort="${state}"` : ''}><a href="${escape(href(current === column ? `-${column}` : column))}">${escape(label)}</a>${arrow}</th>`;
+}

@@ -19,7 +19,7 @@ import { closeSession, SESSION_COOKIE } from './admin-session';
 import { staffViewer } from './admin.router';
 import { adminActor, checkboxField, parseForm, pathId, refusal, textField } from './form-input';
 import { listStatus, noticeOf, pageNumber, pageRequestOf, pagerOf } from './list-page';
-import { queryString, render } from './render';
+import { queryString, render, sortHeader } from './render';
 
 const NOTICES = {
   created: 'The user was created.',
@@ -155,7 +155,7 @@ export function usersSection(passwordChecks: Throttle = authThrottles(config).cu
     const sort = (users.USER_SORTS as readonly string[]).includes(rawSort) ? (rawSort as users.UserSort) : undefined;
     const { count, results } = await users.listUsers(pageRequestOf(page), { search: q || undefined, sort });
     const pager = pagerOf(page, count);
-    render(res, 'users/list', { title: 'Users', q, sort, queryString, users: results, pager, notice: noticeOf(NOTICES, req.query.notice) }, listStatus(pager));
+    render(res, 'users/list', { title: 'Users', q, sort, queryString, sortHeader, users: results, pager, notice: noticeOf(NOTICES, req.query.notice) }, listStatus(pager));
   });
 
   router.get('/new', (_req, res) => {
