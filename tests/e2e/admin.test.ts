@@ -145,6 +145,44 @@ describe('the admin site in a browser', () => {
       expect(page.url()).toMatch(/\/admin\/login/);
     }));
 
+  it('works the order queue in bulk, and shows staff and superusers what each may do', () =>
+    scenario(async () => {
+      const boss = await buildUser({ isStaff: true, isSuperuser: true });
+      const clerk = await buildUser({ isStaff: true });
+      const customer = await signedIn();
+      const mug = await buildProduct({ name: 'Mug', price: '8.00', stock: 10 });
+      const first = await placeOrder(customer.auth, [{ product_id: mug.id, quantity: 1 }]);
+      const second = await placeOrder(customer.auth, [{ product_id: mug.id, quantity: 1 }]);
+
+      await logIn(clerk.username, clerk.password);
+      // Tick both orders and mark them paid: one transaction each, the result page names them.
+      await page.goto('/admin/orders/');
+      await page.getByLabel(`Select order #${first.id}`).check();
+      await page.getByLabel(`Select order #${second.id}`).check();
+      await page.getByRole('button', { name: 'Mark paid' }).click();
+      await page.getByText(`Order #${first.id}`).first().waitFor();
+      expect(await seriousViolations()).toEqual([]);
+      for (const id of [first.id, second.id]) expect((await db().order.findUniqueOrThrow({ where: { id } })).status).toBe('paid');
+
+      // An ordinary staff member sees a superuser's account, but no control over it.
+      await page.goto(`/admin/users/${boss.id}/`);
+      await page.getByRole('heading', { name: 'Details' }).waitFor();
+      expect(await page.getByRole('button', { name: 'Delete' }).count()).toBe(0);
+      expect(await seriousViolations()).toEqual([]);
+      // Their own page asks for the current password to change it.
+      await page.goto(`/admin/users/${clerk.id}/`);
+      await page.getByLabel('Current password').waitFor();
+      expect(await seriousViolations()).toEqual([]);
+      await page.locator('form.logout').getByRole('button', { name: 'Log out' }).click();
+      await page.getByRole('heading', { name: 'Log in' }).waitFor();
+
+      // A superuser is offered the role controls.
+      await logIn(boss.username, boss.password);
+      await page.goto(`/admin/users/${clerk.id}/`);
+      await page.getByRole('checkbox', { name: /superuser/i }).waitFor();
+      expect(await seriousViolations()).toEqual([]);
+    }));
+
   it('is usable on a narrow screen and by keyboard alone', () =>
     scenario(async () => {
       const staff = await buildUser({ isStaff: true });
