@@ -59,7 +59,8 @@ export const productForm = z
     description: z.string().optional(),
     price: z.string().meta({ example: '19.99' }),
     stock: z.string().optional().meta({ example: '25' }),
-    category_id: z.string().optional().meta({ description: 'A category id; empty for none', example: '3' }),
+    // Swagger UI fills a field without an example with "string": empty means no category.
+    category_id: z.string().optional().meta({ description: 'A category id (GET /api/categories/); empty for none', example: '' }),
     image: binary.optional(),
   })
   .meta({
