@@ -66,12 +66,19 @@ const upstreamOf = (server: BuiltServer) => `127.0.0.1:${server.port}`;
 const served = (entries: { upstreams: string[] }[]) => new Set(entries.flatMap((e) => e.upstreams));
 
 test('the committed Postman scenario runs green through nginx, spread over both instances', async () => {
-  await seedDemoData({ withAdmin: false });
+  // The scenario's staff steps (categories) log in as the demo admin, seeded here into the shared database.
+  await seedDemoData({ withAdmin: true });
+  const { username, password } = config.demoAdmin;
   const before = (await nginx.accessLog()).length;
 
   const summary = await new Promise<NewmanSummary>((resolve, reject) =>
     newman.run(
-      { collection: JSON.parse(readFileSync(SCENARIO, 'utf8')), envVar: [{ key: 'baseUrl', value: nginx.url }], reporters: [], timeoutRequest: 10_000 },
+      {
+        collection: JSON.parse(readFileSync(SCENARIO, 'utf8')),
+        envVar: [{ key: 'baseUrl', value: nginx.url }, { key: 'staffUsername', value: username }, { key: 'staffPassword', value: password }],
+        reporters: [],
+        timeoutRequest: 10_000,
+      },
       (error, result) => (error ? reject(error) : resolve(result)),
     ),
   );
