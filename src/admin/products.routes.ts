@@ -7,7 +7,7 @@
 import { Router, type Request, type Response } from 'express';
 import type { z } from 'zod';
 import { fileTooLargeMessage } from '../http/upload';
-import { StaleVersionError, type FieldErrors } from '../lib/errors';
+import { PageTooDeepError, StaleVersionError, type FieldErrors } from '../lib/errors';
 import { changesOf } from '../modules/audit/audit.service';
 import { categoryTree } from '../modules/categories/categories.service';
 import { adminProductListQuery, createProductBody, ORDERINGS, replaceProductBody } from '../modules/products/products.schemas';
@@ -61,15 +61,6 @@ function imageChange(req: Request): products.ImageChange {
   return checkboxField(req.body?.remove_image) ? { kind: 'clear' } : { kind: 'keep' };
 }
 
-/**
- * One page of the list. Its count rides on its rows (a window count), so a page
- * past the end has none to tell how many pages there are: the first row does.
- */
-async function listPage(filter: Parameters<typeof products.listProducts>[0], page: number) {
-  const found = await products.listProducts(filter, pageRequestOf(page), '');
-  if (found.results.length || page === 1) return found;
-  return { results: [], count: (await products.listProducts(filter, { skip: 0, take: 1 }, '')).count };
-}
 
 type CheckedForm<T> = { ok: true; value: T } | { ok: false; errors: FieldErrors; status: 400 | 413 };
 
@@ -126,12 +117,14 @@ export function productsSection(): Router {
     const parsed = parseForm(adminProductListQuery, given);
     const refused = (errors: FieldErrors) => render(res, 'products/list', { ...common, errors, products: [], pager: pagerOf(1, 0) }, 400);
     if (!parsed.ok) return refused(parsed.errors);
-    let found: Awaited<ReturnType<typeof listPage>>;
+    let found: Awaited<ReturnType<typeof products.listProducts>>;
     try {
-      found = await listPage(parsed.value, page);
+      // The count is exact on every page (past the end too), so one call is the whole page.
+      found = await products.listProducts(parsed.value, pageRequestOf(page), '');
     } catch (error) {
-      // A category filter that names no category: the service's message, beside the filter.
-      return refused(refusal(error));
+      // A category filter that names no category: the service's message, beside the filter;
+      // a page number past the rows page numbers reach: the service's message, above the list.
+      return refused(error instanceof PageTooDeepError ? { non_field_errors: [error.message] } : refusal(error));
     }
     const { count, results } = found;
     const pager = pagerOf(page, count);

@@ -112,6 +112,9 @@ describe('admin products: the list', () => {
 
     const crossed = await agent.get('/admin/products/?min_price=20&max_price=10').expect(400);
     expect(crossed.text).toContain('min_price must not be greater than max_price.');
+    // A page past the rows page numbers reach is said so above the list, not a server error.
+    const deep = await agent.get('/admin/products/?page=401').expect(400);
+    expect(deep.text).toContain('Page numbers reach the first 10000 items');
     const badOrdering = await agent.get('/admin/products/?ordering=popularity').expect(400);
     expect(badOrdering.text).toContain('Sort order:');
   });
