@@ -10,7 +10,7 @@ import { categoryInput } from '../modules/categories/categories.schemas';
 import * as categories from '../modules/categories/categories.service';
 import { adminActor, parseForm, pathId, refusal, textField } from './form-input';
 import { noticeOf } from './list-page';
-import { render } from './render';
+import { queryString, render, sortHeader } from './render';
 
 const NOTICES = {
   created: 'The category was created.',
@@ -73,7 +73,12 @@ export function categoriesSection(): Router {
   const router = Router();
 
   router.get('/', async (req, res) => {
-    render(res, 'categories/list', { title: 'Categories', categories: await categories.categoryTree(), notice: noticeOf(NOTICES, req.query.notice) });
+    const rawSort = textField(req.query.sort);
+    const sort = (categories.CATEGORY_SORTS as readonly string[]).includes(rawSort) ? (rawSort as categories.CategorySort) : 'name';
+    const tree = await categories.categoryTree();
+    render(res, 'categories/list', {
+      title: 'Categories', categories: categories.sortedTree(tree, sort), sort, queryString, sortHeader, notice: noticeOf(NOTICES, req.query.notice),
+    });
   });
 
   router.get('/new', (_req, res) => renderNew(res, { name: '', slug: '', parent_id: '' }));

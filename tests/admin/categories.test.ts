@@ -91,6 +91,31 @@ describe('admin categories: the list', () => {
     expect(page.text).toContain('4 categories');
   });
 
+  it('sorts by product count or slug with the column headers, ties in tree order, and back to the tree by name', async () => {
+    const { agent } = await staffAgent();
+    const home = await buildCategory('Home', undefined, 'z-home');
+    const kitchen = await buildCategory('Kitchen', home, 'a-kitchen');
+    const apparel = await buildCategory('Apparel', undefined, 'm-apparel');
+    await productIn(kitchen);
+    await productIn(kitchen);
+    await productIn(apparel);
+    const namesOf = (html: string) => [...html.matchAll(/<td><a href="\/admin\/categories\/\d+\/">([^<]*)<\/a><\/td>/g)].map((m) => m[1]);
+
+    const tree = (await agent.get('/admin/categories/').expect(200)).text;
+    expect(namesOf(tree)).toEqual(['Apparel', 'Home', 'Home / Kitchen']);
+    expect(tree).toContain('<th scope="col" aria-sort="ascending"><a href="/admin/categories/?sort=-name">Name</a>');
+    expect(tree).toContain('<a href="/admin/categories/?sort=products">Products</a>');
+
+    const most = (await agent.get('/admin/categories/?sort=-products').expect(200)).text;
+    expect(namesOf(most)).toEqual(['Home / Kitchen', 'Apparel', 'Home']);
+    expect(most).toContain('aria-sort="descending"><a href="/admin/categories/?sort=products">Products</a>');
+    expect(namesOf((await agent.get('/admin/categories/?sort=products').expect(200)).text)).toEqual(['Home', 'Apparel', 'Home / Kitchen']);
+    expect(namesOf((await agent.get('/admin/categories/?sort=slug').expect(200)).text)).toEqual(['Home / Kitchen', 'Apparel', 'Home']);
+    expect(namesOf((await agent.get('/admin/categories/?sort=-name').expect(200)).text)).toEqual(['Home / Kitchen', 'Home', 'Apparel']);
+    // An unknown sort is the tree, not an error.
+    expect(namesOf((await agent.get('/admin/categories/?sort=drop%20table').expect(200)).text)).toEqual(['Apparel', 'Home', 'Home / Kitchen']);
+  });
+
   it('says so when there are none', async () => {
     const { agent } = await staffAgent();
     expect((await agent.get('/admin/categories/').expect(200)).text).toContain('No categories yet.');

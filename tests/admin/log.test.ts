@@ -50,4 +50,34 @@ describe('the admin change log', () => {
     expect(second).toContain('Change number 0');
     expect(second).not.toContain('Change number 50');
   });
+
+  it('sorts by who, action, object or via with the column headers, and filters by the kind of object', async () => {
+    const staff = await buildUser({ isStaff: true });
+    const entry = (actorUsername: string, action: string, objectType: string, objectId: number, via: string, second: number) => ({
+      actorId: staff.id, actorUsername, via, action, objectType, objectId, objectRepr: `${actorUsername}-${action}-${objectType}`, createdAt: new Date(Date.UTC(2026, 0, 1, 0, 0, second)),
+    });
+    await db().adminLogEntry.createMany({
+      data: [entry('carol', 'update', 'product', 2, 'api', 1), entry('alice', 'status', 'order', 9, 'admin', 2), entry('bob', 'create', 'product', 1, 'admin', 3)],
+    });
+    const agent = await adminAgent(staff);
+    const reprs = (html: string) => [...html.matchAll(/#\d+: (\w+-\w+-\w+)</g)].map((m) => m[1]);
+
+    const newest = (await agent.get('/admin/log/').expect(200)).text;
+    expect(reprs(newest)).toEqual(['bob-create-product', 'alice-status-order', 'carol-update-product']);
+    expect(newest).toContain('aria-sort="descending"><a href="/admin/log/?sort=when">When</a>');
+    expect(reprs((await agent.get('/admin/log/?sort=who').expect(200)).text)).toEqual(['alice-status-order', 'bob-create-product', 'carol-update-product']);
+    expect(reprs((await agent.get('/admin/log/?sort=-action').expect(200)).text)).toEqual(['carol-update-product', 'alice-status-order', 'bob-create-product']);
+    expect(reprs((await agent.get('/admin/log/?sort=object').expect(200)).text)).toEqual(['alice-status-order', 'bob-create-product', 'carol-update-product']);
+    expect(reprs((await agent.get('/admin/log/?sort=via').expect(200)).text)).toEqual(['bob-create-product', 'alice-status-order', 'carol-update-product']);
+    expect(reprs((await agent.get('/admin/log/?sort=when').expect(200)).text)).toEqual(['carol-update-product', 'alice-status-order', 'bob-create-product']);
+
+    const products = (await agent.get('/admin/log/?object=product&sort=who').expect(200)).text;
+    expect(reprs(products)).toEqual(['bob-create-product', 'carol-update-product']);
+    expect(products).toContain('2 changes to products');
+    expect(products).toContain('aria-sort="ascending"><a href="/admin/log/?object=product&sort=-who">Who</a>');
+    const none = (await agent.get('/admin/log/?object=mail').expect(200)).text;
+    expect(none).toContain('No change to a mail is recorded.');
+    // An unknown kind or sort is the whole log, newest first.
+    expect(reprs((await agent.get('/admin/log/?object=%3Cscript%3E&sort=nope').expect(200)).text)).toEqual(['bob-create-product', 'alice-status-order', 'carol-update-product']);
+  });
 });

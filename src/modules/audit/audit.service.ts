@@ -65,10 +65,34 @@ export function changesOf(objectType: AuditObject, objectId: number, client: Db 
   return client.adminLogEntry.findMany({ where: { objectType, objectId }, orderBy: [{ createdAt: 'desc' }, { id: 'desc' }], take: 50 });
 }
 
-export async function listChanges(page: { skip: number; take: number }, client: Db = db()) {
+/** The columns staff may sort the change log by; `-` first for descending. */
+export const LOG_SORTS = ['when', '-when', 'who', '-who', 'action', '-action', 'object', '-object', 'via', '-via'] as const;
+export type LogSort = (typeof LOG_SORTS)[number];
+export const LOG_OBJECTS: AuditObject[] = ['product', 'category', 'order', 'user', 'cart_item', 'mail'];
+
+function logOrder(sort: LogSort): Prisma.AdminLogEntryOrderByWithRelationInput[] {
+  const direction = sort.startsWith('-') ? 'desc' : 'asc';
+  const column = sort.replace(/^-/, '');
+  // Ties (one staff member's many changes, one action) keep the newest first,
+  // so a sorted page reads like the log it came from.
+  const newestFirst: Prisma.AdminLogEntryOrderByWithRelationInput[] = [{ createdAt: 'desc' }, { id: 'desc' }];
+  if (column === 'when') return [{ createdAt: direction }, { id: direction }];
+  if (column === 'who') return [{ actorUsername: direction }, ...newestFirst];
+  if (column === 'action') return [{ action: direction }, ...newestFirst];
+  if (column === 'via') return [{ via: direction }, ...newestFirst];
+  return [{ objectType: direction }, { objectId: direction }, ...newestFirst];
+}
+
+/** A page of the log, newest first unless sorted, of one kind of object if asked. */
+export async function listChanges(
+  filter: { objectType?: AuditObject; sort?: LogSort },
+  page: { skip: number; take: number },
+  client: Db = db(),
+) {
+  const where: Prisma.AdminLogEntryWhereInput = filter.objectType ? { objectType: filter.objectType } : {};
   const [count, results] = await Promise.all([
-    client.adminLogEntry.count(),
-    client.adminLogEntry.findMany({ orderBy: [{ createdAt: 'desc' }, { id: 'desc' }], skip: page.skip, take: page.take }),
+    client.adminLogEntry.count({ where }),
+    client.adminLogEntry.findMany({ where, orderBy: logOrder(filter.sort ?? '-when'), skip: page.skip, take: page.take }),
   ]);
   return { count, results };
 }

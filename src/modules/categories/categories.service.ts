@@ -136,6 +136,30 @@ export async function categoryTree(client: Db = db()): Promise<CategoryNode[]> {
   return tree;
 }
 
+/** The columns staff may sort the category list by; `name` is the tree's own order. */
+export const CATEGORY_SORTS = ['name', '-name', 'slug', '-slug', 'products', '-products'] as const;
+export type CategorySort = (typeof CATEGORY_SORTS)[number];
+
+/**
+ * The tree sorted for the list: by name is the tree itself (each category
+ * followed by those under it), reversed for `-name`; by slug or product count
+ * the categories stand apart, ties kept in tree order. Categories are a few
+ * hundred at most, so this sorts in memory what categoryTree already read.
+ */
+export function sortedTree(tree: CategoryNode[], sort: CategorySort): CategoryNode[] {
+  const descending = sort.startsWith('-');
+  const column = sort.replace(/^-/, '');
+  if (column === 'name') return descending ? [...tree].reverse() : tree;
+  const key = (node: CategoryNode) => (column === 'slug' ? node.slug : node.products);
+  const order = tree.map((node, index) => ({ node, index }));
+  order.sort((a, b) => {
+    const [x, y] = [key(a.node), key(b.node)];
+    const byKey = x < y ? -1 : x > y ? 1 : 0;
+    return (descending ? -byKey : byKey) || a.index - b.index;
+  });
+  return order.map(({ node }) => node);
+}
+
 /** The categories a category may be moved under: all but itself and those under it. */
 export function possibleParents(tree: CategoryNode[], id: number): CategoryNode[] {
   const excluded = new Set([id]);
