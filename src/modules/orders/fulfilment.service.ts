@@ -122,15 +122,27 @@ export interface CancelPreview {
   paymentStarted: boolean;
 }
 
+/**
+ * The money side of cancelling an order, the one rule both confirmation pages
+ * (one order, and the bulk action) show: a paid order whose card payment
+ * succeeded is refunded through Stripe (staffRefundDue); one paid any other way
+ * the shop pays back itself; an unpaid order owes nothing.
+ */
+export function refundOnCancel(status: OrderStatus, paymentStatus: string | null | undefined): 'card' | 'by_hand' | 'none' {
+  if (status !== 'paid') return 'none';
+  return paymentStatus === 'succeeded' ? 'card' : 'by_hand';
+}
+
 /** What cancelling this order does, as cancelOrders and staffRefundDue will do it. */
 export function cancelPreview(order: OrderView, payment: AdminPayment | null): CancelPreview {
   const line = (item: OrderView['items'][number]) => ({ product_name: item.product_name, quantity: item.quantity });
-  const cardPaid = order.status === 'paid' && payment?.status === 'succeeded';
+  const refund = refundOnCancel(order.status, payment?.status);
+  const cardPaid = refund === 'card' && payment !== null;
   return {
     restocked: order.items.filter((item) => item.product_id !== null).map(line),
     notRestocked: order.items.filter((item) => item.product_id === null).map(line),
     refund: cardPaid ? { amount: payment.amount, currency: payment.currency } : null,
-    paidByHand: order.status === 'paid' && !cardPaid,
+    paidByHand: refund === 'by_hand',
     paymentStarted: order.status === 'pending' && payment !== null && payment.status !== 'canceled',
   };
 }

@@ -12,6 +12,7 @@ import type { PageRequest } from '../../http/pagination';
 import type { AuthUser } from '../users/users.service';
 import { ORDER_STATUSES, type OrderStatus } from './orders.schemas';
 import { allowedTransitions, changeOrderStatus, type StatusChangeOptions } from './orders.service';
+import { refundOnCancel } from './fulfilment.service';
 
 /** What the order's card payment (payments, refunds) says; `none` when no card payment was started. */
 export const PAYMENT_STATES = ['none', 'pending', 'paid', 'refund_pending', 'refund_failed', 'refunded', 'cancelled'] as const;
@@ -234,14 +235,13 @@ export async function cancelPreview(viewer: AuthUser, ids: number[]): Promise<Ca
     const order = byId.get(id);
     if (!order) return { id, status: null, total: '', refusal: 'No order matches the given query.', restock: [], refund: 'none' };
     const cancellable = allowedTransitions(order.status, viewer, order.userId === viewer.id).includes('cancelled');
-    const paidByCard = order.payment?.status === 'succeeded';
     return {
       id,
       status: order.status,
       total: formatMoney(order.total),
       refusal: cancellable ? null : `A ${order.status} order cannot be cancelled.`,
       restock: cancellable ? order.items.map((i) => ({ product_id: i.productId, product_name: i.productName, quantity: i.quantity })) : [],
-      refund: !cancellable || order.status !== 'paid' ? 'none' : paidByCard ? 'card' : 'by_hand',
+      refund: cancellable ? refundOnCancel(order.status, order.payment?.status) : 'none',
     };
   });
 }
