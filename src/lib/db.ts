@@ -2,6 +2,7 @@
 // come from an embedded PostgreSQL started at boot). Data access takes a
 // `Db` parameter so a transaction can pass its `tx` down.
 import { PrismaPg } from '@prisma/adapter-pg';
+import { Pool } from 'pg';
 import { config } from '../config';
 import { Prisma, PrismaClient } from '../generated/prisma/client';
 
@@ -14,9 +15,23 @@ export function openDb(url: string, poolSize = 10, connectTimeoutMs = config.dat
   // pg waits for ever, by default, both for a free pool connection and for a
   // new connection to open: with the database gone, requests would hang.
   // Bounded, either wait fails with an error the error handler answers 503.
-  const adapter = new PrismaPg({ connectionString: url, max: poolSize, connectionTimeoutMillis: connectTimeoutMs });
+  // The pool is ours so the catalog's hot reads (src/lib/pg.ts) can share it:
+  // one set of connections, one configuration. The adapter ends it on $disconnect.
+  pool = new Pool({ connectionString: url, max: poolSize, connectionTimeoutMillis: connectTimeoutMs });
+  const adapter = new PrismaPg(pool, { disposeExternalPool: true });
   client = new PrismaClient({ adapter });
   return client;
+}
+
+let pool: Pool | undefined;
+
+/**
+ * The pg pool under `of`, when `of` is the process's client: reads given it
+ * may go to the driver directly. A transaction's client (or another client)
+ * has none, since its reads belong on its own connection.
+ */
+export function poolUnder(of: Db): Pool | undefined {
+  return of === client ? pool : undefined;
 }
 
 export function db(): PrismaClient {
@@ -27,6 +42,7 @@ export function db(): PrismaClient {
 export async function closeDb(): Promise<void> {
   const current = client;
   client = undefined;
+  pool = undefined;
   await current?.$disconnect();
 }
 

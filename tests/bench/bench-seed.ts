@@ -64,7 +64,7 @@ export async function seed(sql: Client, secret: string): Promise<Seeded> {
 /** Back to the seeded state before each side: no orders, full stock, and (for checkout) full carts. */
 export async function reset(sql: Client, { carts }: { carts: boolean }): Promise<void> {
   await drained(sql);
-  await sql.query('TRUNCATE orders, order_items, idempotency_keys, payments, payment_events, refunds');
+  await sql.query('TRUNCATE orders, order_items, idempotency_keys, payments, payment_events, refunds, mail_outbox');
   await sql.query('UPDATE products SET stock = $1 WHERE stock <> $1 AND id IN (SELECT id FROM products ORDER BY id LIMIT $2)', [ORDER_STOCK, ORDER_PRODUCTS]);
   await sql.query('TRUNCATE cart_items');
   if (carts) {

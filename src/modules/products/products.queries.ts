@@ -1,4 +1,4 @@
-// The catalog's hot reads in SQL, still through the Prisma client. Measured
+// The catalog's hot reads in SQL, on the driver through readRows (src/lib/pg.ts). Measured
 // on a 2-core machine, findUnique/findMany spent most of each request in the
 // ORM's query path; one raw statement per request (the page and its window
 // count together) is what brings list and detail near a bare pg server. The
@@ -10,6 +10,7 @@
 // its answer is compared with the query API's for the same rows.
 import { Prisma, type Db } from '../../lib/db';
 import { mediaUrl } from '../../lib/media';
+import { readRows } from '../../lib/pg';
 import type { PageRequest } from '../../http/pagination';
 import type { ProductListQuery } from './products.schemas';
 
@@ -58,9 +59,9 @@ export interface ProductText {
 // Node CPU per request 672-681 -> 540-559 us, whole machine 996-1024 ->
 // 917-930 us, 1,546-1,568 -> 1,714-1,800 req/s.
 export async function selectProductText(db: Db, id: number, mediaBaseUrl: string): Promise<ProductText | null> {
-  const [row] = await db.$queryRaw<{ json: string; updated_ms: number }[]>`
+  const [row] = await readRows<{ json: string; updated_ms: number }>(db, Prisma.sql`
     SELECT ${productJson(mediaBaseUrl)}::text AS json, ${epochMs(Prisma.sql`p.updated_at`)} AS updated_ms
-    FROM products p WHERE p.id = ${id}`;
+    FROM products p WHERE p.id = ${id}`);
   return row ? { json: row.json, updatedAt: new Date(row.updated_ms) } : null;
 }
 
@@ -232,7 +233,7 @@ export async function countProducts(db: Db, filter: ListFilter): Promise<number>
   } else {
     statement = Prisma.sql`SELECT count(*)::int AS n FROM products p ${whereOf(conditions(filter))}`;
   }
-  const [row] = await db.$queryRaw<{ n: number }[]>`${statement}`;
+  const [row] = await readRows<{ n: number }>(db, statement);
   return row?.n ?? 0;
 }
 
@@ -282,11 +283,11 @@ function chosenIds(filter: ListFilter, spec: OrderingSpec, limit: number, offset
  */
 export async function selectProductPage(db: Db, filter: ListFilter, page: PageRequest, mediaBaseUrl: string): Promise<ProductPage> {
   const spec = ORDERINGS[filter.ordering ?? DEFAULT_ORDERING];
-  const read = (fewMatches: boolean) => db.$queryRaw<PageRow[]>`
+  const read = (fewMatches: boolean) => readRows<PageRow>(db, Prisma.sql`
       SELECT ${pageColumns}
       FROM (${chosenIds(filter, spec, page.take, page.skip, fewMatches)}) chosen
       JOIN products p ON p.id = chosen.id
-      ORDER BY ${orderBy(spec)}`;
+      ORDER BY ${orderBy(spec)}`);
   let count: number;
   let rows: PageRow[];
   if (filter.search) {
@@ -306,9 +307,9 @@ export async function selectProductsAfter(db: Db, filter: ListFilter, cursor: Pr
   const where = [...conditions(filter), Prisma.sql`(${spec.column}, p.id) ${comparison} (${spec.castValue(cursor.value)}, ${cursor.id}::int)`];
   const [count, rows] = await Promise.all([
     countProducts(db, filter),
-    db.$queryRaw<PageRow[]>`
+    readRows<PageRow>(db, Prisma.sql`
       SELECT ${pageColumns} FROM products p ${whereOf(where)}
-      ORDER BY ${orderBy(spec, backwards)} LIMIT ${take + 1}`,
+      ORDER BY ${orderBy(spec, backwards)} LIMIT ${take + 1}`),
   ]);
   const shown = rows.slice(0, take);
   if (backwards) shown.reverse();

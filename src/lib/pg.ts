@@ -1,0 +1,26 @@
+// The catalog's hot reads on node-postgres directly, on the pool under the
+// Prisma client (src/lib/db.ts). Prisma's raw path costs about 100 us a query
+// more than the driver's (prisma/orm#15345, #23573), a third of a product
+// read; this is the one door around it. Only reads: writes and transactions
+// stay on Prisma, where a tx is passed down and the model's rules live.
+//
+// Queries are Prisma.sql fragments, the same tagged, composable templates the
+// raw queries already use, so a value is always a bind parameter ($1, $2, ...)
+// and never spliced into the text. pg's own type parsers apply: int8 and
+// numeric come back as strings, so queries cast what they return (::int,
+// ::float8, ::text) and each declares its row type once, at the call.
+// Connection failures surface as pg's errors, which databaseTrouble()
+// (src/http/database-errors.ts) already maps to the same 503.
+import { poolUnder, type Db, type Prisma } from './db';
+
+/**
+ * The rows of a read. On the process's client it runs on the driver; inside a
+ * transaction (or on another client) it stays on that client's connection, so
+ * it sees what the transaction sees.
+ */
+export async function readRows<Row>(client: Db, query: Prisma.Sql): Promise<Row[]> {
+  const pool = poolUnder(client);
+  if (!pool) return client.$queryRaw<Row[]>(query);
+  const result = await pool.query<Row & object>({ text: query.text, values: query.values });
+  return result.rows;
+}
