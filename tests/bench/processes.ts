@@ -41,6 +41,10 @@ export function serverEnv(databaseUrl: string, port: number, secret: string): Re
   };
 }
 
+/** How production starts node (package.json's start, the Dockerfile): the bench starts our server the same way. */
+export const PRODUCTION_NODE_FLAGS: string[] = [];
+export const PRODUCTION_MALLOC_ARENA_MAX = '';
+
 /** `npm run build` in `dir` (the repository, or BENCH_SERVER_DIR: e.g. an export of another commit). */
 export function buildServer(dir: string): void {
   execFileSync('npm', ['run', '--silent', 'build'], { cwd: dir, stdio: ['ignore', 'ignore', 'inherit'] });
@@ -49,7 +53,10 @@ export function buildServer(dir: string): void {
 export async function startOurServer(dir: string, databaseUrl: string, secret: string, logFile: string): Promise<Served> {
   const port = await findFreePort();
   const log = openSync(logFile, 'w');
-  const child = spawn(process.execPath, ['dist/server.js'], { cwd: dir, env: serverEnv(databaseUrl, port, secret), stdio: ['ignore', log, log] });
+  // BENCH_NODE_FLAGS / BENCH_MALLOC_ARENA_MAX: try other memory settings than production's.
+  const flags = (process.env.BENCH_NODE_FLAGS ?? PRODUCTION_NODE_FLAGS.join(' ')).split(' ').filter(Boolean);
+  const env = { ...serverEnv(databaseUrl, port, secret), MALLOC_ARENA_MAX: process.env.BENCH_MALLOC_ARENA_MAX ?? PRODUCTION_MALLOC_ARENA_MAX };
+  const child = spawn(process.execPath, [...flags, 'dist/server.js'], { cwd: dir, env, stdio: ['ignore', log, log] });
   return ready('this server', child, port, () => readFileSync(logFile, 'utf8').slice(-2000));
 }
 
