@@ -35,26 +35,34 @@ const iso = (d: Date) => d.toISOString();
 const cents = (money: string) => BigInt(money.replace('.', ''));
 const money = (c: bigint) => `${c / 100n}.${String(c % 100n).padStart(2, '0')}`;
 
-const PRODUCT_COLUMNS = 'id, name, description, price, stock, image, created_at, updated_at';
+const PRODUCT_COLUMNS = 'p.id, p.name, p.description, p.price, p.stock, p.image, p.category_id, p.created_at, p.updated_at';
 const product = (p: Row) => ({
   id: p.id, name: p.name, description: p.description, price: p.price, stock: p.stock,
-  image: p.image ? `${PUBLIC_URL}/media/${p.image}` : null, created_at: iso(p.created_at), updated_at: iso(p.updated_at),
+  image: p.image ? `${PUBLIC_URL}/media/${p.image}` : null, category_id: p.category_id, created_at: iso(p.created_at), updated_at: iso(p.updated_at),
 });
 
-// products.service.ts listProducts: count and page in parallel, newest first.
+// products.queries.ts selectProductPage: the count from the counters (or, for
+// a one-word search, from product_words), the page's ids from the ordering's
+// index (a search's few matches sorted by themselves), then their rows.
 async function listProducts(url: URL) {
   const page = Number(url.searchParams.get('page') ?? 1);
-  const search = url.searchParams.get('search');
-  const params: unknown[] = [];
-  let where = '';
+  const search = url.searchParams.get('search')?.toLowerCase();
+  const offset = (page - 1) * 20;
+  let count;
+  let rows;
   if (search) {
-    params.push(`%${search.replace(/[\\%_]/g, (c) => `\\${c}`)}%`);
-    where = 'WHERE name ILIKE $1 OR description ILIKE $1';
+    count = await pool.query('SELECT count(DISTINCT product_id)::int AS n FROM (SELECT product_id FROM product_words WHERE word LIKE $1) matched', [`${search}%`]);
+    rows = await pool.query(
+      `WITH matches AS MATERIALIZED (SELECT p.id, p.created_at AS key FROM products p WHERE p.search_vector @@ to_tsquery('simple', $1))
+       SELECT ${PRODUCT_COLUMNS} FROM (SELECT m.id FROM matches m ORDER BY m.key DESC, m.id DESC LIMIT 20 OFFSET ${offset}) chosen
+       JOIN products p ON p.id = chosen.id ORDER BY p.created_at DESC, p.id DESC`, [`${search}:*`]);
+  } else {
+    [count, rows] = await Promise.all([
+      pool.query('SELECT coalesce(sum(products), 0)::int AS n FROM product_counts'),
+      pool.query(`SELECT ${PRODUCT_COLUMNS} FROM (SELECT p.id FROM products p ORDER BY p.created_at DESC, p.id DESC LIMIT 20 OFFSET ${offset}) chosen
+                  JOIN products p ON p.id = chosen.id ORDER BY p.created_at DESC, p.id DESC`),
+    ]);
   }
-  const [count, rows] = await Promise.all([
-    pool.query(`SELECT count(*)::int AS n FROM products ${where}`, params),
-    pool.query(`SELECT ${PRODUCT_COLUMNS} FROM products ${where} ORDER BY created_at DESC, id DESC LIMIT 20 OFFSET ${(page - 1) * 20}`, params),
-  ]);
   const n: number = count.rows[0].n;
   const last = Math.max(1, Math.ceil(n / 20));
   if (page > last) throw new Fail(404, 'Invalid page.');
@@ -68,7 +76,7 @@ async function listProducts(url: URL) {
 }
 
 async function getProduct(id: number, res: ServerResponse) {
-  const { rows } = await pool.query(`SELECT ${PRODUCT_COLUMNS} FROM products WHERE id = $1`, [id]);
+  const { rows } = await pool.query(`SELECT ${PRODUCT_COLUMNS} FROM products p WHERE p.id = $1`, [id]);
   if (!rows[0]) throw new Fail(404, 'No product matches the given query.');
   res.setHeader('ETag', `"${rows[0].id}-${rows[0].updated_at.getTime()}"`);
   return product(rows[0]);
@@ -147,7 +155,7 @@ async function placeOrder(c: PoolClient, userId: number, lines: { product_id: nu
      FROM unnest($1::int[], $2::int[]) AS v(id, qty) WHERE p.id = v.id AND p.stock >= v.qty`, [ids, qty]);
   if (updated.rowCount !== lines.length) throw new Error('stock changed under a row lock');
   const order = (await c.query(
-    'INSERT INTO orders (user_id, total, updated_at) VALUES ($1, $2, now()) RETURNING id, user_id, status, cancel_reason, total, created_at, updated_at',
+    'INSERT INTO orders (user_id, total, updated_at) VALUES ($1, $2, now()) RETURNING id, user_id, status, cancel_reason, total, shipping_address, created_at, updated_at',
     [userId, money(total)])).rows[0];
   const items = (await c.query(
     `INSERT INTO order_items (order_id, product_id, product_name, unit_price, quantity)
@@ -156,7 +164,7 @@ async function placeOrder(c: PoolClient, userId: number, lines: { product_id: nu
     [order.id, ids, ids.map((id) => locked.get(id)!.name), ids.map((id) => locked.get(id)!.price), qty])).rows;
   items.sort((a, b) => a.id - b.id);
   return {
-    id: order.id, user_id: order.user_id, status: order.status, cancel_reason: order.cancel_reason, total: order.total,
+    id: order.id, user_id: order.user_id, status: order.status, cancel_reason: order.cancel_reason, total: order.total, shipping_address: order.shipping_address,
     items: items.map((i) => ({ id: i.id, product_id: i.product_id, product_name: i.product_name, unit_price: i.unit_price, quantity: i.quantity, subtotal: money(cents(i.unit_price) * BigInt(i.quantity)) })),
     created_at: iso(order.created_at), updated_at: iso(order.updated_at),
   };
@@ -177,6 +185,16 @@ const checkout = (userId: number) => inTransaction(async (c) => {
   const lines = (await c.query('SELECT product_id, quantity FROM cart_items WHERE user_id = $1 ORDER BY product_id', [userId])).rows;
   if (lines.length === 0) throw new Fail(400, 'Your cart is empty.');
   const order = await placeOrder(c, userId, lines as { product_id: number; quantity: number }[]);
+  // mail.outbox.ts queueOrderMails: the "we received your order" mail, written with the order.
+  await c.query(
+    `INSERT INTO mail_outbox (template, to_address, user_id, order_id, data)
+     SELECT 'order_placed', u.email, u.id, o.id,
+       jsonb_build_object('order_id', o.id, 'username', u.username, 'status', o.status, 'total', o.total::text,
+         'cancel_reason', o.cancel_reason, 'shipping_address', o.shipping_address, 'placed_at', o.created_at,
+         'refunded', EXISTS (SELECT 1 FROM payments p JOIN refunds r ON r.payment_id = p.id WHERE p.order_id = o.id AND r.status = 'succeeded'),
+         'lines', (SELECT coalesce(jsonb_agg(jsonb_build_object('name', i.product_name, 'quantity', i.quantity, 'unit_price', i.unit_price::text) ORDER BY i.id), '[]'::jsonb)
+                   FROM order_items i WHERE i.order_id = o.id)) || '{}'::jsonb
+     FROM orders o JOIN users u ON u.id = o.user_id WHERE o.id = $1`, [order.id]);
   await c.query('DELETE FROM cart_items WHERE user_id = $1', [userId]);
   return order;
 });
