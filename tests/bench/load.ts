@@ -2,7 +2,7 @@
 // server's (from /proc) and the load generator's own, which shares the two
 // cores with the server and PostgreSQL and so is worth knowing.
 import autocannon from 'autocannon';
-import { cpuSeconds, machineBusySeconds } from './processes';
+import { cpuSeconds, machineBusySeconds, peakRssMb, resetPeakRss } from './processes';
 
 export type Load = Omit<autocannon.Options, 'url' | 'connections' | 'duration'>;
 
@@ -18,6 +18,8 @@ export interface Measured {
   loaderCpu: number;
   /** Percent of one core the whole machine was busy: more than server + loader + PostgreSQL means someone else was running. */
   machineCpu: number;
+  /** The server's peak resident memory during this run alone, in MB. */
+  peakRss: number;
 }
 
 /** `load.path` is appended to `base`: autocannon takes the default path from the URL, not from `path`. */
@@ -27,6 +29,7 @@ export function start(base: string, load: Load, connections: number, seconds: nu
 }
 
 export async function measure(url: string, pid: number, load: Load, connections: number, seconds: number): Promise<Measured> {
+  resetPeakRss(pid);
   const serverBefore = cpuSeconds(pid);
   const loaderBefore = process.cpuUsage();
   const machineBefore = machineBusySeconds();
@@ -48,5 +51,6 @@ export async function measure(url: string, pid: number, load: Load, connections:
     serverCpu: (100 * (cpuSeconds(pid) - serverBefore)) / elapsed,
     loaderCpu: (100 * (loader.user + loader.system)) / 1e6 / elapsed,
     machineCpu: (100 * (machineBusySeconds() - machineBefore)) / elapsed,
+    peakRss: peakRssMb(pid),
   };
 }

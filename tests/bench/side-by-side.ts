@@ -12,7 +12,7 @@ import { LOGIN, ORDER_PRODUCTS, SEARCH_TERM, orderBody, reset, type Seeded } fro
 import { benchRun } from './bench-run';
 import type autocannon from 'autocannon';
 import { measure, start, type Load, type Measured } from './load';
-import { peakRssMb, settled, startBareServer, startOurServer, type Served } from './processes';
+import { settled, wholeRunPeakRssMb, startBareServer, startOurServer, type Served } from './processes';
 import { CONNECTIONS, progress, SECONDS, SERVER_DIR, WARMUP } from './settings';
 
 const env = process.env;
@@ -94,7 +94,7 @@ async function runScenario(sql: Client, scenario: Scenario, data: Seeded, side: 
   await reset(sql, { carts: !!scenario.carts });
   const result = await measure(side.served.url, side.served.pid, scenario.load(data), CONNECTIONS, SECONDS);
   side.results.set(scenario.name, result);
-  progress(`  ${scenario.name} on ${side.served.name}: ${result.rps.toFixed(0)} req/s, p50 ${result.p50} ms, p99 ${result.p99} ms${failureText(result)}`);
+  progress(`  ${scenario.name} on ${side.served.name}: ${result.rps.toFixed(0)} req/s, p50 ${result.p50} ms, p99 ${result.p99} ms, peak RSS ${result.peakRss.toFixed(0)} MB${failureText(result)}`);
 }
 
 const answered = (result: autocannon.Result) => Object.values(result.statusCodeStats ?? {}).reduce((sum, { count }) => sum + Number(count), 0);
@@ -112,7 +112,7 @@ async function runFlood(sql: Client, data: Seeded, side: Side) {
   flood.stop();
   const flooded = await flood;
   side.flood = { quiet, during, logins: answered(flooded) / flooded.duration };
-  progress(`  flood on ${side.served.name}: quiet ${quiet.rps.toFixed(0)} req/s p99 ${quiet.p99} ms; flooded ${during.rps.toFixed(0)} req/s p99 ${during.p99} ms; ${side.flood.logins.toFixed(1)} logins/s (flood answers ${JSON.stringify(flooded.statusCodeStats)}, errors ${flooded.errors}, timeouts ${flooded.timeouts})`);
+  progress(`  flood on ${side.served.name}: quiet ${quiet.rps.toFixed(0)} req/s p99 ${quiet.p99} ms; flooded ${during.rps.toFixed(0)} req/s p99 ${during.p99} ms, peak RSS ${during.peakRss.toFixed(0)} MB; ${side.flood.logins.toFixed(1)} logins/s (flood answers ${JSON.stringify(flooded.statusCodeStats)}, errors ${flooded.errors}, timeouts ${flooded.timeouts})`);
 }
 
 /** Field names all the way down (values aside): the bare server must answer in the same shape. */
@@ -157,25 +157,25 @@ function table(ours: Side, bare: Side, chosen: Scenario[], machineLine: string, 
     '|---|---:|---:|---:|---:|---:|',
   ];
   const notes: string[] = [];
-  const cpu = ['| work | server CPU this/bare | load generator CPU this/bare | whole machine this/bare |', '|---|---:|---:|---:|'];
+  const cpu = ['| work | server CPU this/bare | load generator CPU this/bare | whole machine this/bare | peak RSS MB this/bare |', '|---|---:|---:|---:|---:|'];
   for (const scenario of chosen) {
     const a = ours.results.get(scenario.name);
     const b = bare.results.get(scenario.name);
     if (!a || !b) continue;
     lines.push(`| ${scenario.work} | ${num(a.rps)} | ${num(b.rps)} | ${ratio(a.rps, b.rps)} | ${a.p50} / ${b.p50} | ${a.p99} / ${b.p99} |`);
-    cpu.push(`| ${scenario.name} | ${a.serverCpu.toFixed(0)}% / ${b.serverCpu.toFixed(0)}% | ${a.loaderCpu.toFixed(0)}% / ${b.loaderCpu.toFixed(0)}% | ${a.machineCpu.toFixed(0)}% / ${b.machineCpu.toFixed(0)}% |`);
+    cpu.push(`| ${scenario.name} | ${a.serverCpu.toFixed(0)}% / ${b.serverCpu.toFixed(0)}% | ${a.loaderCpu.toFixed(0)}% / ${b.loaderCpu.toFixed(0)}% | ${a.machineCpu.toFixed(0)}% / ${b.machineCpu.toFixed(0)}% | ${a.peakRss.toFixed(0)} / ${b.peakRss.toFixed(0)} |`);
     if (failureText(a)) notes.push(`- ${scenario.name}, this server: not 2xx ${JSON.stringify(a.failures)}`);
     if (failureText(b)) notes.push(`- ${scenario.name}, bare: not 2xx ${JSON.stringify(b.failures)}`);
   }
-  lines.push('', `Peak RSS (VmHWM, whole run): this server ${peakRssMb(ours.served.pid).toFixed(1)} MB, bare ${peakRssMb(bare.served.pid).toFixed(1)} MB.`);
+  lines.push('', `Peak RSS (VmHWM, whole run): this server ${wholeRunPeakRssMb(ours.served.pid).toFixed(1)} MB, bare ${wholeRunPeakRssMb(bare.served.pid).toFixed(1)} MB.`);
   const flooded = [ours, bare].filter((side) => side.flood);
   if (flooded.length) {
     lines.push('', `Login flood: \`GET /api/products/{id}/\` at ${CONNECTIONS} connections, quiet, then while ${FLOODERS} more connections post unknown users to \`/api/token/\`:`, '');
-    lines.push('| server | quiet req/s | flood req/s | ratio | quiet p99 | flood p99 | ratio | flood logins/s |', '|---|---:|---:|---:|---:|---:|---:|---:|');
+    lines.push('| server | quiet req/s | flood req/s | ratio | quiet p99 | flood p99 | ratio | flood logins/s | flood peak RSS MB |', '|---|---:|---:|---:|---:|---:|---:|---:|---:|');
   }
   for (const side of flooded) {
     const f = side.flood!;
-    lines.push(`| ${side.served.name} | ${num(f.quiet.rps)} | ${num(f.during.rps)} | ${ratio(f.during.rps, f.quiet.rps)} | ${f.quiet.p99} | ${f.during.p99} | ${ratio(f.during.p99, f.quiet.p99)} | ${f.logins.toFixed(1)} |`);
+    lines.push(`| ${side.served.name} | ${num(f.quiet.rps)} | ${num(f.during.rps)} | ${ratio(f.during.rps, f.quiet.rps)} | ${f.quiet.p99} | ${f.during.p99} | ${ratio(f.during.p99, f.quiet.p99)} | ${f.logins.toFixed(1)} | ${f.during.peakRss.toFixed(0)} |`);
     if (failureText(f.during)) notes.push(`- flood reads, ${side.served.name}: not 2xx ${JSON.stringify(f.during.failures)}`);
   }
   if (cpu.length > 2) lines.push('', `CPU during each measured run, in % of one core (the machine has ${cpus().length}; "whole machine" includes PostgreSQL and anything else running; load average at the end ${loadavg().map((l) => l.toFixed(2)).join(', ')}):`, '', ...cpu);
