@@ -110,10 +110,23 @@ async function ready(name: string, child: ChildProcess, port: number, output: ()
   };
 }
 
-/** VmHWM: the most resident memory the process has had, in MB. */
+/** VmHWM: the most resident memory the process has had since start or the last reset, in MB. */
 export function peakRssMb(pid: number): number {
   const line = readFileSync(`/proc/${pid}/status`, 'utf8').split('\n').find((l) => l.startsWith('VmHWM:'));
   return Number(line?.match(/(\d+)/)?.[1] ?? 0) / 1024;
+}
+
+const earlierPeaks = new Map<number, number>();
+
+/** Starts VmHWM afresh from the current RSS (Linux 4.0+), so one scenario's peak is its own; the run's peak is kept. */
+export function resetPeakRss(pid: number): void {
+  earlierPeaks.set(pid, wholeRunPeakRssMb(pid));
+  writeFileSync(`/proc/${pid}/clear_refs`, '5');
+}
+
+/** The most resident memory the process has had since it started, across resets. */
+export function wholeRunPeakRssMb(pid: number): number {
+  return Math.max(earlierPeaks.get(pid) ?? 0, peakRssMb(pid));
 }
 
 /** CPU seconds (user + system) a process has used so far. */
