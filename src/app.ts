@@ -9,7 +9,7 @@ import { docsRouter } from './http/docs';
 import { errorHandler, notFoundHandler } from './http/error-handler';
 import { requestLog } from './http/request-log';
 import { securityHeaders } from './http/security-headers';
-import { logger } from './lib/logger';
+import { accessLogger, logger } from './lib/logger';
 import { authThrottles, type AuthThrottles } from './lib/throttle';
 import { adminRouter } from './admin/admin.router';
 import { cartItemsSection } from './admin/cart-items.routes';
@@ -87,7 +87,7 @@ export function createApp({ config = defaultConfig }: AppOptions = {}): Express 
   app.set('trust proxy', config.trustProxy);
   app.set('query parser', 'simple');
 
-  app.use(requestLog(logger));
+  app.use(requestLog(logger, accessLogger));
   app.use(securityHeaders(HELMET_OPTIONS));
   app.use(
     cors({

@@ -19,7 +19,8 @@ declare global {
 
 const REQUEST_ID = /^[\w.:-]{1,100}$/;
 
-export function requestLog(logger: Logger): RequestHandler {
+/** `access` writes the completed lines (by default `logger`); `logger` is the parent of `req.log`. */
+export function requestLog(logger: Logger, access: Logger = logger): RequestHandler {
   return (req, res, next) => {
     const incoming = req.headers['x-request-id'];
     const id = typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : randomUUID();
@@ -30,8 +31,8 @@ export function requestLog(logger: Logger): RequestHandler {
     res.once('finish', () => {
       const status = res.statusCode;
       const level = status >= 500 ? 'error' : status >= 400 ? 'warn' : 'info';
-      if (!logger.isLevelEnabled(level)) return;
-      logger[level](
+      if (!access.isLevelEnabled(level)) return;
+      access[level](
         { reqId: id, req: { method: req.method, url: req.originalUrl }, res: { status }, responseTime: Math.round(performance.now() - started) },
         'request completed',
       );

@@ -43,6 +43,19 @@ describe('request logging', () => {
     expect(completed[0]).toMatchObject({ reqId: 'trace-7', req: { method: 'GET' }, responseTime: expect.any(Number) });
   });
 
+  it('writes the completed line to the access logger and what handlers log to the main one, with one id', async () => {
+    const main = capture();
+    const access = capture();
+    const app = express().use(requestLog(main.logger, access.logger));
+    app.get('/ok', (req, res) => {
+      req.log.warn({ step: 'inside' }, 'working');
+      res.json({});
+    });
+    await request(app).get('/ok').set('x-request-id', 'trace-9').expect(200);
+    expect(main.lines.map((l) => [l.msg, l.reqId])).toEqual([['working', 'trace-9']]);
+    expect(access.lines.map((l) => [l.msg, l.reqId])).toEqual([['request completed', 'trace-9']]);
+  });
+
   it('writes nothing for requests below the configured level', async () => {
     const { lines, logger } = capture();
     logger.level = 'warn';
