@@ -23,14 +23,26 @@ import { poolUnder, type Db, type Prisma } from './db';
 // connection's statement cache without bound.
 const MAX_NAMED = 200;
 const statementNames = new Map<string, string>();
+/** Part of every name: a new generation makes every connection prepare afresh. */
+let generation = 0;
 
 function statementName(text: string): string | undefined {
   let name = statementNames.get(text);
   if (name === undefined && statementNames.size < MAX_NAMED) {
-    name = `shop_${createHash('sha1').update(text).digest('hex').slice(0, 16)}`;
+    name = `shop_${generation}_${createHash('sha1').update(text).digest('hex').slice(0, 16)}`;
     statementNames.set(text, name);
   }
   return name;
+}
+
+/**
+ * PostgreSQL refuses a prepared statement whose result columns a migration
+ * changed ("cached plan must not change result type", SQLSTATE 0A000), on
+ * every connection that holds it, until it is prepared again. During a
+ * rolling deploy the instances still running meet exactly that.
+ */
+function isStalePlan(error: unknown): boolean {
+  return (error as { code?: unknown }).code === '0A000' && /cached plan must not change result type/.test(String((error as Error).message));
 }
 
 /**
@@ -41,6 +53,16 @@ function statementName(text: string): string | undefined {
 export async function readRows<Row>(client: Db, query: Prisma.Sql): Promise<Row[]> {
   const pool = poolUnder(client);
   if (!pool) return client.$queryRaw<Row[]>(query);
-  const result = await pool.query<Row & object>({ name: statementName(query.text), text: query.text, values: query.values });
-  return result.rows;
+  const run = async () => (await pool.query<Row & object>({ name: statementName(query.text), text: query.text, values: query.values })).rows;
+  try {
+    return await run();
+  } catch (error) {
+    if (!isStalePlan(error)) throw error;
+    // New names for every text: each connection prepares them again (the
+    // stale ones stay unused until the connection closes), and this read
+    // is answered rather than failed.
+    statementNames.clear();
+    generation += 1;
+    return run();
+  }
 }
