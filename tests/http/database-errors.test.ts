@@ -12,6 +12,7 @@ import { databaseTrouble } from '../../src/http/database-errors';
 import { errorHandler } from '../../src/http/error-handler';
 import { findFreePort } from '../../src/lib/database/embedded';
 import { db } from '../../src/lib/db';
+import { terminateBackendRunning } from '../support/terminate-backend';
 
 const clients: PrismaClient[] = [];
 function client(url: string, pool: { max?: number; connectionTimeoutMillis?: number } = {}): PrismaClient {
@@ -125,13 +126,8 @@ describe('a backend terminated by an administrator (or a fast shutdown)', () => 
     const prisma = client(config.database.url!, { max: 1 });
     // Terminated while its query runs: an idle connection may be noticed as
     // closed and replaced before the next query, which would then succeed.
-    const running = failure(() => prisma.$queryRaw`SELECT pg_sleep(30) AS awaiting_termination`);
-    for (let terminated = 0; terminated === 0; ) {
-      const rows = await db().$queryRaw<unknown[]>`
-        SELECT pg_terminate_backend(pid) FROM pg_stat_activity
-        WHERE query LIKE '%awaiting_termination%' AND state = 'active' AND pid <> pg_backend_pid()`;
-      terminated = rows.length;
-    }
+    const running = failure(() => prisma.$queryRaw`SELECT pg_sleep(30) AS prisma_awaiting_termination`);
+    await terminateBackendRunning('prisma_awaiting_termination');
     const error = await running;
 
     expect(error).toMatchObject({ meta: { driverAdapterError: { cause: { kind: 'postgres', code: '57P01' } } } });

@@ -3,6 +3,7 @@
 import { databaseTrouble } from '../../src/http/database-errors';
 import { db, Prisma } from '../../src/lib/db';
 import { readRows } from '../../src/lib/pg';
+import { terminateBackendRunning } from '../support/terminate-backend';
 
 const PROBE = 'readrows_probe';
 
@@ -38,12 +39,7 @@ describe('readRows', () => {
       () => undefined,
       (error: unknown) => error,
     );
-    for (let terminated = 0; terminated === 0; ) {
-      const rows = await db().$queryRaw<unknown[]>`
-        SELECT pg_terminate_backend(pid) FROM pg_stat_activity
-        WHERE query LIKE '%readrows_awaiting_termination%' AND state = 'active' AND pid <> pg_backend_pid()`;
-      terminated = rows.length;
-    }
+    await terminateBackendRunning('readrows_awaiting_termination');
     const error = await running;
 
     expect(error).toMatchObject({ code: '57P01' });
