@@ -5,6 +5,7 @@
 // (categories.errors.ts). Every staff change is logged in its transaction.
 import { db, type Db, Prisma } from '../../lib/db';
 import { NotFoundError } from '../../lib/errors';
+import { readRows } from '../../lib/pg';
 import { changedFields, recordChange, type Actor } from '../audit/audit.service';
 import { deleteRefusal, writeRefusal } from './categories.errors';
 import type { CategoryInput, CategoryJson, CategoryPatch } from './categories.schemas';
@@ -22,9 +23,10 @@ export function toCategory(row: Pick<CategoryRow, 'id' | 'name' | 'slug' | 'pare
 const logged = (c: CategoryJson) => ({ name: c.name, slug: c.slug, parent_id: c.parent_id });
 const NOTHING = { name: null, slug: null, parent_id: null };
 
+/** A catalog hot read (every shop page's menu): on the driver through readRows, as the products' reads are. */
 export async function listCategories(client: Db = db()): Promise<CategoryJson[]> {
-  const rows = await client.category.findMany({ orderBy: [{ name: 'asc' }, { id: 'asc' }] });
-  return rows.map(toCategory);
+  return readRows<CategoryJson>(client, Prisma.sql`
+    SELECT id, name, slug, parent_id FROM categories ORDER BY name, id`);
 }
 
 export async function getCategory(id: number, client: Db = db()): Promise<CategoryJson> {
