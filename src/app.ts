@@ -8,6 +8,7 @@ import { Api } from './http/api';
 import { docsRouter } from './http/docs';
 import { errorHandler, notFoundHandler } from './http/error-handler';
 import { requestLog } from './http/request-log';
+import { requestMetrics } from './http/request-metrics';
 import { securityHeaders } from './http/security-headers';
 import { accessLogger, logger } from './lib/logger';
 import { authThrottles, type AuthThrottles } from './lib/throttle';
@@ -22,6 +23,7 @@ import { usersSection } from './admin/users.routes';
 import { registerAddressRoutes } from './modules/addresses/addresses.router';
 import { registerAuthRoutes } from './modules/auth/auth.router';
 import { registerHealthRoutes } from './modules/health/health.router';
+import { documentMetrics, metricsRouter } from './modules/metrics/metrics.router';
 import { registerCartRoutes } from './modules/cart/cart.router';
 import { registerCategoryRoutes } from './modules/categories/categories.router';
 import { orderLimits } from './modules/orders/order-limits';
@@ -55,6 +57,7 @@ export function buildApi(
   registerOrderRoutes(api, orderLimits(config), gateway);
   registerPaymentRoutes(api, gateway);
   documentMedia(api);
+  documentMetrics(api);
   return api;
 }
 
@@ -87,6 +90,12 @@ export function createApp({ config = defaultConfig }: AppOptions = {}): Express 
   app.set('trust proxy', config.trustProxy);
   app.set('query parser', 'simple');
 
+  // One set of throttles: the admin login spends the same budgets as the API's.
+  const throttles = authThrottles(config);
+  const gateway = new StripeGateway(config.payments);
+  const api = buildApi(config, throttles, gateway);
+
+  app.use(requestMetrics(api.documentedPath));
   app.use(requestLog(logger, accessLogger));
   app.use(securityHeaders(HELMET_OPTIONS));
   app.use(
@@ -99,10 +108,6 @@ export function createApp({ config = defaultConfig }: AppOptions = {}): Express 
   );
   app.use(noStoreForPersonalData);
 
-  // One set of throttles: the admin login spends the same budgets as the API's.
-  const throttles = authThrottles(config);
-  const gateway = new StripeGateway(config.payments);
-  const api = buildApi(config, throttles, gateway);
   app.use(api.finish());
   app.use('/admin', adminRouter(throttles, {
       '/products': productsSection(),
@@ -114,6 +119,7 @@ export function createApp({ config = defaultConfig }: AppOptions = {}): Express 
       '/log': logSection(),
     }, config));
   app.use(docsRouter(api));
+  app.use(metricsRouter({ token: config.metrics.token, production: config.nodeEnv === 'production' }));
   app.use('/media', mediaRouter());
 
   app.use(notFoundHandler);

@@ -57,6 +57,10 @@ const envSchema = z.object({
   // Shared counters for throttling across server processes; unset: per process.
   REDIS_URL: optionalString.pipe(z.url().optional()),
 
+  // The bearer token GET /metrics asks for. Unset: /metrics is open outside
+  // production and absent (404) in production.
+  METRICS_TOKEN: optionalString,
+
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   CORS_ORIGINS: z.string().default('http://localhost:4200'),
 
@@ -148,6 +152,9 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env) {
     // Without it the embedded database would start, with the public demo admin.
     throw new Error('DATABASE_URL is required when NODE_ENV=production (e.g. postgresql://user:pass@db:5432/shop)');
   }
+  if (env.NODE_ENV === 'production' && env.METRICS_TOKEN && env.METRICS_TOKEN.length < 16) {
+    throw new Error('Invalid configuration:\n  METRICS_TOKEN: at least 16 characters in production (e.g. openssl rand -hex 24)');
+  }
   if (env.MAIL_LEASE_SECONDS * 1000 < 2 * env.MAIL_SEND_TIMEOUT_MS) {
     // A claim that can lapse while its send still runs lets another process send the mail again.
     throw new Error('Invalid configuration:\n  MAIL_LEASE_SECONDS: must be at least twice MAIL_SEND_TIMEOUT_MS, so a send always ends within its claim');
@@ -184,6 +191,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env) {
     }),
     redisUrl: env.REDIS_URL,
     logLevel: env.LOG_LEVEL,
+    metrics: Object.freeze({ token: env.METRICS_TOKEN }),
     corsOrigins: env.CORS_ORIGINS.split(',').map((o) => o.trim()).filter(Boolean),
     uploads: Object.freeze({ dir: env.UPLOAD_DIR, maxBytes: env.MAX_UPLOAD_BYTES }),
     orders: Object.freeze({

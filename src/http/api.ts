@@ -70,6 +70,8 @@ export class Api {
   /** Handlers per Express path, mounted by finish() in an order that keeps 405s right. */
   private readonly routesByPath = new Map<string, { method: Method; handlers: RequestHandler[] }[]>();
   private readonly operationIds = new Set<string>();
+  /** Express path (`/api/products/:id`) to the documented one (`/api/products/{id}/`), for metrics' route label. */
+  private readonly documentedPaths = new Map<string, string>();
 
   constructor() {
     this.registry.registerComponent('securitySchemes', 'bearerAuth', {
@@ -92,6 +94,7 @@ export class Api {
   ): void {
     const expressPath = spec.path.replace(/\{(\w+)\}/g, ':$1').replace(/\/$/, '');
     documentRoute(this.registry, spec, this.operationIds);
+    this.documentedPaths.set(expressPath, spec.path);
 
     const run: RequestHandler = async (req, res) => {
       const user = req.user;
@@ -124,6 +127,9 @@ export class Api {
     routes.push({ method: spec.method, handlers: [...guard, ...(spec.middleware ?? []), ...parse, run] });
     this.routesByPath.set(expressPath, routes);
   }
+
+  /** The documented form of a mounted route's Express path; undefined for paths not declared here. */
+  readonly documentedPath = (expressPath: string): string | undefined => this.documentedPaths.get(expressPath);
 
   /**
    * Mounts every route: one Express route per path, holding its methods and

@@ -9,6 +9,7 @@
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
 import type { Config } from '../config';
 import { AuthenticationError, ThrottledError } from './errors';
+import { throttledRequests } from './metrics';
 import { sharedRedis } from './redis';
 
 export interface ThrottleOptions {
@@ -39,7 +40,9 @@ export class Throttle {
     if (!this.enabled) return;
     const limiter = await this.#connected();
     await limiter.consume(key).catch((rejection: unknown) => {
-      throw rejection instanceof RateLimiterRes ? new ThrottledError(rejection.msBeforeNext) : rejection;
+      if (!(rejection instanceof RateLimiterRes)) throw rejection;
+      throttledRequests.inc({ limit: this.#options.name });
+      throw new ThrottledError(rejection.msBeforeNext);
     });
   }
 

@@ -7,6 +7,7 @@
 import { catalogGrowthBench } from './catalog-growth';
 import { checkoutBench } from './checkout';
 import { ladderBench } from './ladder';
+import { metricsCostBench } from './metrics-cost';
 import { sideBySideBench } from './side-by-side';
 
 const benches: Record<string, (args: string[]) => Promise<void>> = {
@@ -14,6 +15,7 @@ const benches: Record<string, (args: string[]) => Promise<void>> = {
   'catalog-growth': catalogGrowthBench,
   checkout: checkoutBench,
   ladder: ladderBench,
+  'metrics-cost': metricsCostBench,
 };
 
 async function main(): Promise<void> {

@@ -10,6 +10,7 @@
 import { db, type Db } from '../../lib/db';
 import { queueOrderMails } from '../mail/mail.outbox';
 import { InsufficientStockError, PendingOrderLimitError, PendingUnitLimitError, ThrottledError, ValidationError } from '../../lib/errors';
+import { ordersPlaced } from '../../lib/metrics';
 import { MAX_AMOUNT, Money } from '../../lib/money';
 import type { ShippingAddress } from '../addresses/addresses.schemas';
 import { addressSnapshot } from '../addresses/addresses.service';
@@ -96,6 +97,7 @@ async function placeWithinBudget(request: OrderRequest): Promise<PlacedOrder> {
   }
   const placed = await orderTransaction(request);
   if (placed.replayed) await refundOrderAction(actions, request.buyer);
+  else ordersPlaced.inc({ source: request.source.kind });
   return placed;
 }
 

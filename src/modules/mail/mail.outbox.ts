@@ -1,7 +1,8 @@
 // Writing mail: always on the caller's transaction, so a mail exists exactly
 // when the change it reports commits (a rolled-back order mails nothing).
 // Each function is one INSERT ... SELECT: the row is built from the database's
-// own state in that transaction, and nothing waits for SMTP.
+// own state in that transaction, and nothing waits for SMTP. (outboxBacklog,
+// at the end, reads how much waits, for the metrics.)
 import { Prisma, type Db } from '../../lib/db';
 import { nudgeMailWorkers } from './mail.signal';
 
@@ -59,4 +60,20 @@ export async function queueAccountMail(
     WHERE ${match} ${activeOnly ? Prisma.sql`AND u.is_active` : Prisma.empty}`;
   if (queued > 0) nudgeMailWorkers();
   return queued > 0;
+}
+
+export interface OutboxBacklog {
+  /** Mails queued: due now, or waiting for a retry. */
+  depth: number;
+  /** Age of the oldest of them; 0 when there is none. */
+  oldestSeconds: number;
+}
+
+/** What waits to be delivered, for the metrics: one scan of the partial index of queued mail. */
+export async function outboxBacklog(client: Db): Promise<OutboxBacklog> {
+  const [row] = await client.$queryRaw<{ depth: number; oldest_seconds: number }[]>`
+    SELECT count(*)::int AS depth,
+           COALESCE(EXTRACT(EPOCH FROM now() - min(created_at)), 0)::float8 AS oldest_seconds
+    FROM mail_outbox WHERE status = 'queued'`;
+  return { depth: row?.depth ?? 0, oldestSeconds: row?.oldest_seconds ?? 0 };
 }

@@ -33,6 +33,7 @@ import { db } from '../../lib/db';
 import { composeMail, MailDiscarded, type ClaimedMail, type ComposeSettings } from './mail.compose';
 import { onMailQueued } from './mail.signal';
 import { isPermanentRefusal, type MailTransport } from './mail.transport';
+import { mailDeliveries } from '../../lib/metrics';
 
 export interface RetrySettings {
   maxAttempts: number;
@@ -80,8 +81,9 @@ export async function deliverDueMail(options: DeliveryOptions, signal?: AbortSig
         return counts;
       }
       const leaseHalfGone = performance.now() - claimedAt > options.leaseMs / 2;
-      if (leaseHalfGone && !(await renewLease(client, row, options.leaseMs))) counts.lapsed += 1;
-      else counts[await deliverOne(client, row, options)] += 1;
+      const outcome = leaseHalfGone && !(await renewLease(client, row, options.leaseMs)) ? 'lapsed' : await deliverOne(client, row, options);
+      counts[outcome] += 1;
+      mailDeliveries.inc({ outcome });
     }
     if (batch.length < batchSize || signal?.aborted) return counts;
   }

@@ -31,6 +31,7 @@ import type { PrismaClient } from '../../generated/prisma/client';
 import { db } from '../../lib/db';
 import { UnavailableError } from '../../lib/errors';
 import { logger } from '../../lib/logger';
+import { ordersExpired } from '../../lib/metrics';
 import { settleOpenIntents, settleDueRefunds } from '../payments/payments.sweep';
 import type { StripeGateway } from '../payments/stripe-gateway';
 import { cancelOrders } from './cancel-orders';
@@ -71,6 +72,7 @@ export async function expireUnpaidOrders({ ttlSeconds, batchSize = EXPIRY_BATCH_
       return { picked: picked.length, cancelled: cancelled.length };
     });
     expired += batch.cancelled;
+    ordersExpired.inc(batch.cancelled);
     if (batch.picked < batchSize || batch.cancelled === 0 || signal?.aborted) return expired;
   }
 }

@@ -7,6 +7,7 @@ import { ConflictError, NotFoundError } from '../../lib/errors';
 import { logger } from '../../lib/logger';
 import type { AuthUser } from '../users/users.service';
 import { PaymentProviderUnavailableError, PaymentRefusedError, PaymentsNotConfiguredError, type StripeGateway } from './stripe-gateway';
+import { payments } from '../../lib/metrics';
 
 export interface PaymentRow {
   order_id: number;
@@ -73,6 +74,7 @@ export async function startPayment(viewer: AuthUser, orderId: number, gateway: S
     // A concurrent request recorded it first (the same PaymentIntent: Stripe's idempotency key).
     return row ? { created: true, payment: row } : { created: false, payment: (await findPayment(orderId, tx))! };
   });
+  if (recorded?.created) payments.inc({ outcome: 'started' });
   if (recorded) return recorded;
   // The order stopped being pending while Stripe answered: nobody can pay it now.
   await gateway.cancelPaymentIntent(intent.id).catch((error: unknown) => logger.warn({ err: error, orderId }, 'Could not cancel the PaymentIntent of an order no longer pending'));

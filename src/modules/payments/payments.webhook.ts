@@ -8,6 +8,7 @@ import { queueOrderMails } from '../mail/mail.outbox';
 import { db, type Db } from '../../lib/db';
 import { ValidationError } from '../../lib/errors';
 import { logger } from '../../lib/logger';
+import { payments, webhookEvents } from '../../lib/metrics';
 import { findDueRefunds, recordRefundDue, settleRefund } from './refunds';
 import { toMinorUnits, type StripeGateway } from './stripe-gateway';
 
@@ -17,6 +18,10 @@ const INTENT_STATUS_EVENTS = new Set([
   'payment_intent.payment_failed',
   'payment_intent.canceled',
 ]);
+
+/** What an applied event did to a payment, for shop_payments_total. */
+const PAYMENT_OUTCOMES: Partial<Record<string, string>> = { paid: 'paid', refund_due: 'refund_due', amount_mismatch: 'amount_mismatch' };
+const INTENT_OUTCOMES: Partial<Record<string, string>> = { 'payment_intent.payment_failed': 'failed', 'payment_intent.canceled': 'canceled' };
 
 export type EventOutcome = 'paid' | 'refund_due' | 'already_applied' | 'recorded' | 'amount_mismatch' | 'ignored' | 'duplicate';
 
@@ -32,8 +37,22 @@ interface LockedPayment {
 /** Verifies, records and applies one delivery; answers what it did. */
 export async function receiveStripeEvent(payload: Buffer, signature: string | undefined, gateway: StripeGateway): Promise<EventOutcome> {
   const event = gateway.verifyEvent(payload, signature);
-  if (!event) throw new ValidationError('The Stripe-Signature header is missing or does not match the body.');
-  const { outcome, paymentId } = await db().$transaction((tx) => applyEvent(tx, event));
+  if (!event) {
+    // The type of an unverified body is anybody's text: not a label.
+    webhookEvents.inc({ type: 'unverified', result: 'invalid_signature' });
+    throw new ValidationError('The Stripe-Signature header is missing or does not match the body.');
+  }
+  let applied: Awaited<ReturnType<typeof applyEvent>>;
+  try {
+    applied = await db().$transaction((tx) => applyEvent(tx, event));
+  } catch (error) {
+    webhookEvents.inc({ type: event.type, result: 'error' });
+    throw error;
+  }
+  const { outcome, paymentId } = applied;
+  webhookEvents.inc({ type: event.type, result: outcome });
+  const paymentOutcome = PAYMENT_OUTCOMES[outcome] ?? (outcome === 'recorded' ? INTENT_OUTCOMES[event.type] : undefined);
+  if (paymentOutcome) payments.inc({ outcome: paymentOutcome });
   if (outcome === 'ignored') logger.info({ stripeEvent: { id: event.id, type: event.type } }, 'Stripe event ignored');
   // A refund this event made due, or one an earlier delivery could not get
   // from Stripe: asked for now. Stripe unavailable is a 503, and Stripe delivers again.

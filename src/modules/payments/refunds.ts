@@ -6,6 +6,7 @@ import { db, type Db } from '../../lib/db';
 import { queueOrderMails } from '../mail/mail.outbox';
 import { UnavailableError } from '../../lib/errors';
 import { logger } from '../../lib/logger';
+import { refunds } from '../../lib/metrics';
 import { cancelOrders } from '../orders/cancel-orders';
 import { PaymentRefusedError, type StripeGateway } from './stripe-gateway';
 
@@ -72,23 +73,29 @@ export async function settleRefund(
   try {
     refund = await gateway.refundInFull(due.orderId, due.paymentIntentId, due.attempt);
   } catch (error) {
-    if (!(error instanceof PaymentRefusedError)) throw error;
+    if (!(error instanceof PaymentRefusedError)) {
+      if (error instanceof UnavailableError) refunds.inc({ outcome: 'unavailable' });
+      throw error;
+    }
+    refunds.inc({ outcome: 'failed' });
     logger.error({ orderId: due.orderId, stripe: { code: error.stripeCode, message: error.message } }, 'Stripe refused a refund');
     await db().refund.updateMany({ where: { id: due.id, status: 'pending' }, data: { status: 'failed', failure: error.message.slice(0, 500) } });
     return 'failed';
   }
-  await db().$transaction(async (tx) => {
+  const settledHere = await db().$transaction(async (tx) => {
     // The order's row first, as on every path that changes orders and payments.
     await tx.$queryRaw`SELECT id FROM orders WHERE id = ${due.orderId} FOR UPDATE`;
     const { count } = await tx.refund.updateMany({ where: { id: due.id, status: 'pending' }, data: { status: 'succeeded', stripeRefundId: refund.id } });
-    if (count === 0) return; // settled meanwhile by another process
+    if (count === 0) return false; // settled meanwhile by another process
     await tx.payment.update({ where: { id: due.paymentId }, data: { status: 'refunded' } });
     // Still paid: shipping waits while a refund is pending.
     if (due.reason === 'staff_cancel') await cancelOrders(tx, [due.orderId], 'paid', 'staff');
     // Money that came in for an order no longer for sale goes back: the customer hears of it.
     else await queueOrderMails(tx, 'order_refunded', [due.orderId]);
     await onSucceeded?.(tx);
+    return true;
   });
+  if (settledHere) refunds.inc({ outcome: 'succeeded' });
   return 'succeeded';
 }
 
