@@ -1,8 +1,9 @@
 // No container engine runs here, so the image is never built in CI. What this
 // checks is cheap and honest: the Dockerfile runs the same production steps
 // the production-build test runs for real, and deploy/compose.yaml wires two
-// instances, PostgreSQL, Redis and nginx the way deploy/nginx.conf (the file
-// the scale-out test runs nginx with) expects. It proves consistency, not that
+// instances, PostgreSQL, Redis, nginx and Prometheus the way deploy/nginx.conf
+// and deploy/prometheus.yml (the files the scale-out and Prometheus tests run
+// nginx and Prometheus with) expect. It proves consistency, not that
 // `docker build` or `docker compose up` succeed.
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -61,17 +62,22 @@ describe('Dockerfile', () => {
 
 describe('deploy/compose.yaml', () => {
   const compose = parse(read('deploy/compose.yaml'), { merge: true }) as {
-    services: Record<string, { image?: string; command?: string[]; environment?: Record<string, string>; volumes?: string[]; stop_grace_period?: string; depends_on?: unknown }>;
+    services: Record<string, {
+      image?: string; command?: string[]; environment?: Record<string, string>; volumes?: string[];
+      stop_grace_period?: string; depends_on?: unknown; secrets?: string[]; ports?: string[];
+    }>;
+    secrets?: Record<string, { environment?: string; file?: string }>;
   };
   const services = compose.services;
   const apps = ['app1', 'app2'].map((name) => services[name]!);
   const nginxConf = read('deploy/nginx.conf');
-  // Compose's ${VAR:-default} and ${VAR:?error} filled in: defaults, and a JWT_SECRET as an operator would set it.
+  // Compose's ${VAR:-default} and ${VAR:?error} filled in: defaults, and the secrets as an operator would set them.
+  const SECRETS = new Set(['JWT_SECRET', 'METRICS_TOKEN']);
   const resolve = (env: Record<string, string>) =>
-    Object.fromEntries(Object.entries(env).map(([k, v]) => [k, v.replace(/\$\{[A-Z_]+:[-?]([^}]*)\}/g, (_, d: string) => (k === 'JWT_SECRET' ? 'x'.repeat(40) : d))]));
+    Object.fromEntries(Object.entries(env).map(([k, v]) => [k, v.replace(/\$\{[A-Z_]+:[-?]([^}]*)\}/g, (_, d: string) => (SECRETS.has(k) ? 'x'.repeat(40) : d))]));
 
   it('has PostgreSQL, Redis, a migrate step, two app instances and nginx with the tested nginx.conf', () => {
-    expect(Object.keys(services).sort()).toEqual(['app1', 'app2', 'migrate', 'nginx', 'postgres', 'redis']);
+    expect(Object.keys(services).sort()).toEqual(['app1', 'app2', 'migrate', 'nginx', 'postgres', 'prometheus', 'redis']);
     expect(services.nginx!.volumes).toContain('./nginx.conf:/etc/nginx/nginx.conf:ro');
     expect(services.migrate!.command).toEqual(['node', 'dist/cli/migrate.js']);
   });
@@ -100,5 +106,31 @@ describe('deploy/compose.yaml', () => {
     expect(config.shutdownDrainMs).toBeGreaterThan(keepalive * 1000);
     const bodyMb = Number(/client_max_body_size (\d+)m;/.exec(nginxConf)![1]);
     expect(bodyMb * 1024 * 1024).toBeGreaterThan(config.uploads.maxBytes);
+  });
+
+  it('has Prometheus scrape both instances directly with METRICS_TOKEN, and nginx not serve /metrics', () => {
+    const prometheus = services.prometheus!;
+    expect(prometheus.volumes).toContain('./prometheus.yml:/etc/prometheus/prometheus.yml:ro');
+    expect(prometheus.command).toContain('--config.file=/etc/prometheus/prometheus.yml');
+    // Only on the host's loopback: Prometheus' UI has no login.
+    expect(prometheus.ports).toEqual(['127.0.0.1:9090:9090']);
+    expect(prometheus.secrets).toEqual(['metrics_token']);
+    expect(compose.secrets?.metrics_token).toEqual({ environment: 'METRICS_TOKEN' });
+    // The instances are given the same variable, and it makes a valid production token.
+    for (const app of apps) expect(app.environment!.METRICS_TOKEN).toMatch(/^\$\{METRICS_TOKEN:\?/);
+    expect(loadConfig(resolve(apps[0]!.environment!)).metrics.token).toBe('x'.repeat(40));
+
+    const scrape = parse(read('deploy/prometheus.yml')) as {
+      scrape_configs: { job_name: string; metrics_path: string; authorization: { type: string; credentials_file: string }; static_configs: { targets: string[] }[] }[];
+    };
+    expect(scrape.scrape_configs).toHaveLength(1);
+    const [job] = scrape.scrape_configs;
+    const port = loadConfig(resolve(apps[0]!.environment!)).port;
+    expect(job!.static_configs.flatMap((c) => c.targets)).toEqual([`app1:${port}`, `app2:${port}`]);
+    expect(job!.metrics_path).toBe('/metrics');
+    // Compose mounts a secret at /run/secrets/<name>.
+    expect(job!.authorization).toEqual({ type: 'Bearer', credentials_file: '/run/secrets/metrics_token' });
+
+    expect(nginxConf).toMatch(/location = \/metrics \{\s*default_type application\/problem\+json;\s*return 404 /);
   });
 });
