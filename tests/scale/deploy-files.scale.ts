@@ -9,6 +9,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse } from 'yaml';
 import { loadConfig } from '../../src/config';
+import { PRODUCTION_NODE_FLAGS } from '../bench/processes';
 import { PRODUCTION_STEPS, ROOT } from './support';
 
 const read = (file: string) => readFileSync(path.join(ROOT, file), 'utf8');
@@ -51,7 +52,13 @@ describe('Dockerfile', () => {
     expect(['root', '0']).not.toContain(user);
     const healthcheck = final.find((i) => i.keyword === 'HEALTHCHECK')?.args ?? '';
     expect(healthcheck).toMatch(/CMD \["node", "-e", .*\/ready/);
-    expect(final.at(-1)).toEqual({ stage: stages - 1, keyword: 'CMD', args: '["node", "dist/server.js"]' });
+    const cmd = ['node', ...PRODUCTION_NODE_FLAGS, 'dist/server.js'];
+    expect(final.at(-1)).toEqual({ stage: stages - 1, keyword: 'CMD', args: JSON.stringify(cmd).replace(/","/g, '", "') });
+  });
+
+  it('starts node with the flags the bench measures, as npm start does', () => {
+    const start = (JSON.parse(read('package.json')) as { scripts: Record<string, string> }).scripts.start!;
+    expect(start).toMatch(new RegExp(`&& node ${PRODUCTION_NODE_FLAGS.join(' ')} dist/server\\.js$`));
   });
 
   it('.dockerignore keeps node_modules, build output, secrets and data out of the build context', () => {

@@ -8,6 +8,7 @@ import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { findFreePort } from '../../src/lib/database/embedded';
+import { PRODUCTION_NODE_FLAGS } from '../bench/processes';
 
 export const ROOT = path.resolve(__dirname, '../..');
 export const NGINX_CONF = path.join(ROOT, 'deploy/nginx.conf');
@@ -53,11 +54,11 @@ export interface BuiltServer extends Child {
   stop: () => Promise<number | null>;
 }
 
-/** `node dist/server.js` from `dir` (built beforehand), with only the given environment. */
+/** `node dist/server.js` from `dir` (built beforehand), with production's node flags and only the given environment. */
 export async function startBuiltServer(env: Record<string, string>, options: { dir?: string; port?: number } = {}): Promise<BuiltServer> {
   const port = options.port ?? (await findFreePort());
   const dir = options.dir ?? ROOT;
-  const child = spawnChild(process.execPath, ['dist/server.js'], {
+  const child = spawnChild(process.execPath, [...PRODUCTION_NODE_FLAGS, 'dist/server.js'], {
     cwd: dir,
     env: { PATH: path.dirname(process.execPath), HOST: '127.0.0.1', PORT: String(port), LOG_LEVEL: 'warn', ...env },
   });
