@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse } from 'yaml';
 import { loadConfig } from '../../src/config';
-import { PRODUCTION_NODE_FLAGS } from '../bench/processes';
+import { PRODUCTION_MALLOC_ARENA_MAX, PRODUCTION_NODE_FLAGS } from '../bench/processes';
 import { PRODUCTION_STEPS, ROOT } from './support';
 
 const read = (file: string) => readFileSync(path.join(ROOT, file), 'utf8');
@@ -56,9 +56,11 @@ describe('Dockerfile', () => {
     expect(final.at(-1)).toEqual({ stage: stages - 1, keyword: 'CMD', args: JSON.stringify(cmd).replace(/","/g, '", "') });
   });
 
-  it('starts node with the flags the bench measures, as npm start does', () => {
+  it('starts node with the flags and MALLOC_ARENA_MAX the bench measures, as npm start does', () => {
     const start = (JSON.parse(read('package.json')) as { scripts: Record<string, string> }).scripts.start!;
-    expect(start).toMatch(new RegExp(`&& node ${PRODUCTION_NODE_FLAGS.join(' ')} dist/server\\.js$`));
+    expect(start).toMatch(new RegExp(`&& MALLOC_ARENA_MAX=${PRODUCTION_MALLOC_ARENA_MAX} node ${PRODUCTION_NODE_FLAGS.join(' ')} dist/server\\.js$`));
+    const env = final.filter((i) => i.keyword === 'ENV').map((i) => i.args).join(' ');
+    expect(env).toContain(`MALLOC_ARENA_MAX=${PRODUCTION_MALLOC_ARENA_MAX}`);
   });
 
   it('.dockerignore keeps node_modules, build output, secrets and data out of the build context', () => {

@@ -8,7 +8,7 @@ import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { findFreePort } from '../../src/lib/database/embedded';
-import { PRODUCTION_NODE_FLAGS } from '../bench/processes';
+import { PRODUCTION_MALLOC_ARENA_MAX, PRODUCTION_NODE_FLAGS } from '../bench/processes';
 
 export const ROOT = path.resolve(__dirname, '../..');
 export const NGINX_CONF = path.join(ROOT, 'deploy/nginx.conf');
@@ -60,7 +60,7 @@ export async function startBuiltServer(env: Record<string, string>, options: { d
   const dir = options.dir ?? ROOT;
   const child = spawnChild(process.execPath, [...PRODUCTION_NODE_FLAGS, 'dist/server.js'], {
     cwd: dir,
-    env: { PATH: path.dirname(process.execPath), HOST: '127.0.0.1', PORT: String(port), LOG_LEVEL: 'warn', ...env },
+    env: { PATH: path.dirname(process.execPath), HOST: '127.0.0.1', PORT: String(port), LOG_LEVEL: 'warn', MALLOC_ARENA_MAX: PRODUCTION_MALLOC_ARENA_MAX, ...env },
   });
   const url = `http://127.0.0.1:${port}`;
   await waitUntil(`server on ${url}`, async () => (await fetch(`${url}/ready`)).ok, child);
