@@ -179,13 +179,9 @@ function orderLines(body: Row) {
   return items as { product_id: number; quantity: number }[];
 }
 
-// checkout.service.ts checkout: lock the user's cart (the user row), read it, order, empty it.
-const checkout = (userId: number) => inTransaction(async (c) => {
-  await lockUserAndCheckPending(c, userId);
-  const lines = (await c.query('SELECT product_id, quantity FROM cart_items WHERE user_id = $1 ORDER BY product_id', [userId])).rows;
-  if (lines.length === 0) throw new Fail(400, 'Your cart is empty.');
-  const order = await placeOrder(c, userId, lines as { product_id: number; quantity: number }[]);
-  // mail.outbox.ts queueOrderMails: the "we received your order" mail, written with the order.
+// mail.outbox.ts queueOrderMails: the "we received your order" mail, written
+// with the order, on both ways of placing one (checkout.service.ts orderTransaction).
+async function queuePlacedMail(c: PoolClient, orderId: number) {
   await c.query(
     `INSERT INTO mail_outbox (template, to_address, user_id, order_id, data)
      SELECT 'order_placed', u.email, u.id, o.id,
@@ -194,7 +190,16 @@ const checkout = (userId: number) => inTransaction(async (c) => {
          'refunded', EXISTS (SELECT 1 FROM payments p JOIN refunds r ON r.payment_id = p.id WHERE p.order_id = o.id AND r.status = 'succeeded'),
          'lines', (SELECT coalesce(jsonb_agg(jsonb_build_object('name', i.product_name, 'quantity', i.quantity, 'unit_price', i.unit_price::text) ORDER BY i.id), '[]'::jsonb)
                    FROM order_items i WHERE i.order_id = o.id)) || '{}'::jsonb
-     FROM orders o JOIN users u ON u.id = o.user_id WHERE o.id = $1`, [order.id]);
+     FROM orders o JOIN users u ON u.id = o.user_id WHERE o.id = $1`, [orderId]);
+}
+
+// checkout.service.ts checkout: lock the user's cart (the user row), read it, order, empty it.
+const checkout = (userId: number) => inTransaction(async (c) => {
+  await lockUserAndCheckPending(c, userId);
+  const lines = (await c.query('SELECT product_id, quantity FROM cart_items WHERE user_id = $1 ORDER BY product_id', [userId])).rows;
+  if (lines.length === 0) throw new Fail(400, 'Your cart is empty.');
+  const order = await placeOrder(c, userId, lines as { product_id: number; quantity: number }[]);
+  await queuePlacedMail(c, order.id);
   await c.query('DELETE FROM cart_items WHERE user_id = $1', [userId]);
   return order;
 });
@@ -245,7 +250,9 @@ async function route(req: IncomingMessage, res: ServerResponse): Promise<[number
     const lines = orderLines(await readJson(req));
     return [201, await inTransaction(async (c) => {
       await lockUserAndCheckPending(c, userId, lines);
-      return placeOrder(c, userId, lines);
+      const order = await placeOrder(c, userId, lines);
+      await queuePlacedMail(c, order.id);
+      return order;
     })];
   }
   if (req.method === 'POST' && path === '/api/orders/checkout/') return [201, await checkout(await authenticate(req))];

@@ -131,14 +131,21 @@ async function probe(base: string, load: Load): Promise<string> {
   return `${res.status} ${JSON.stringify(shape(await res.json()))}`;
 }
 
-/** Before measuring: both sides answer each scenario with the same status and the same fields. */
+/** What a request left in the database: a write must do the same work on both sides (the order, its lines, its mail, the stock, the cart). */
+async function footprint(sql: Client): Promise<string> {
+  const { rows: [row] } = await sql.query(`SELECT (SELECT count(*) FROM orders)::int AS orders, (SELECT count(*) FROM order_items)::int AS items,
+    (SELECT count(*) FROM mail_outbox)::int AS mails, (SELECT count(*) FROM cart_items)::int AS cart_lines, (SELECT sum(stock) FROM products)::text AS stock`);
+  return JSON.stringify(row);
+}
+
+/** Before measuring: both sides answer each scenario with the same status and the same fields, and leave the same rows. */
 async function compareAnswers(sql: Client, chosen: Scenario[], data: Seeded, ours: Side, bare: Side): Promise<string[]> {
   const problems: string[] = [];
   for (const scenario of chosen) {
     await reset(sql, { carts: !!scenario.carts });
-    const a = await probe(ours.served.url, scenario.load(data));
+    const a = `${await probe(ours.served.url, scenario.load(data))} leaving ${await footprint(sql)}`;
     await reset(sql, { carts: !!scenario.carts }); // the same buyer's cart again
-    const b = await probe(bare.served.url, scenario.load(data));
+    const b = `${await probe(bare.served.url, scenario.load(data))} leaving ${await footprint(sql)}`;
     if (a !== b) problems.push(`- ${scenario.name}: the two servers answer differently (this: ${a.slice(0, 300)}; bare: ${b.slice(0, 300)})`);
   }
   problems.forEach(progress);
