@@ -80,7 +80,8 @@ async function authorize(token: string): Promise<void> {
   await bearer.locator('input#auth-bearer-value').fill(token);
   await bearer.locator('button.authorize').click();
   await bearer.locator('h6', { hasText: 'Authorized' }).waitFor();
-  await dialog.locator('button.btn-done').click();
+  // Each scheme (bearerAuth, and /metrics' metricsToken) has its own Close.
+  await bearer.locator('button.btn-done').click();
   await dialog.waitFor({ state: 'detached' });
 }
 
