@@ -5,17 +5,15 @@ import request from 'supertest';
 import { createApp } from '../../src/app';
 import { config, loadConfig } from '../../src/config';
 import { db, poolUnder } from '../../src/lib/db';
+import { expireUnpaidOrders } from '../../src/modules/orders/order-expiry';
 import { api, buildProduct, buildUser, signedIn } from '../support/api';
-import { appWithMetricsToken, METRICS_TOKEN, scrape, valueOf } from '../support/metrics';
+import { appWithMetricsToken, growth, METRICS_TOKEN, scrape, valueOf } from '../support/metrics';
 import { placeOrder } from '../support/shop';
-
-const TOKEN = METRICS_TOKEN;
-const withToken = appWithMetricsToken;
 
 describe('GET /metrics access', () => {
   it('answers 401, with a JSON problem and WWW-Authenticate, without the token or with another one', async () => {
-    const app = withToken();
-    for (const authorization of [undefined, 'Bearer wrong-token', `Basic ${TOKEN}`, `Bearer ${TOKEN}x`, 'Bearer ']) {
+    const app = appWithMetricsToken();
+    for (const authorization of [undefined, 'Bearer wrong-token', `Basic ${METRICS_TOKEN}`, `Bearer ${METRICS_TOKEN}x`, 'Bearer ']) {
       const req = request(app).get('/metrics');
       if (authorization !== undefined) req.set('Authorization', authorization);
       const res = await req.expect(401);
@@ -26,7 +24,7 @@ describe('GET /metrics access', () => {
   });
 
   it('serves the text format, uncached, with the token', async () => {
-    const res = await request(withToken()).get('/metrics').set('Authorization', `Bearer ${TOKEN}`).expect(200);
+    const res = await request(appWithMetricsToken()).get('/metrics').set('Authorization', `Bearer ${METRICS_TOKEN}`).expect(200);
     expect(res.headers['content-type']).toMatch(/^text\/plain; version=0\.0\.4/);
     expect(res.headers['cache-control']).toBe('no-store');
     expect(res.text).toContain('# TYPE http_request_duration_seconds histogram');
@@ -128,5 +126,14 @@ describe('shop metrics', () => {
     for (let i = 0; i < 2; i += 1) await request(app).post('/api/token/').send({ username: user.username, password: 'wrong-password' }).expect(401);
     await request(app).post('/api/token/').send({ username: user.username, password: 'wrong-password' }).expect(429);
     expect(valueOf(await scrape(), 'shop_throttled_requests_total', { limit: 'login' }) - before).toBe(1);
+  });
+
+  it('counts the orders the expiry sweep cancels', async () => {
+    const { auth } = await signedIn();
+    const product = await buildProduct();
+    const order = await placeOrder(auth, [{ product_id: product.id, quantity: 1 }]);
+    await db().$executeRaw`UPDATE orders SET created_at = created_at - interval '1 hour' WHERE id = ${order.id}`;
+    const [expired] = await growth([['shop_orders_expired_total']], () => expireUnpaidOrders({ ttlSeconds: 60 }));
+    expect(expired).toBe(1);
   });
 });
