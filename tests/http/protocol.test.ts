@@ -11,6 +11,23 @@ describe('HTTP behaviour every client relies on', () => {
     expect(res.body).toMatchObject({ status: 404, title: 'Not Found', detail: 'Not found.' });
   });
 
+  it('sends JSON with its charset and exact byte length, and HEAD the same headers without a body', async () => {
+    // Past 1,000 characters and outside ASCII: where a character count and the byte count differ.
+    const product = await buildProduct({ name: 'Crème brûlée ☕', description: 'Déjà vu. '.repeat(150) });
+    for (const path of [`/api/products/${product.id}/`, '/api/products/', '/api/categories/']) {
+      const get = await api().get(path).expect(200);
+      expect(get.headers['content-type']).toBe('application/json; charset=utf-8');
+      expect(Number(get.headers['content-length'])).toBe(Buffer.byteLength(get.text));
+      const head = await api().head(path).expect(200);
+      expect(head.text ?? '').toBe('');
+      expect({ type: head.headers['content-type'], length: head.headers['content-length'] })
+        .toEqual({ type: get.headers['content-type'], length: get.headers['content-length'] });
+    }
+    const detail = `/api/products/${product.id}/`;
+    expect((await api().head(detail)).headers.etag).toBe((await api().get(detail)).headers.etag);
+    expect(JSON.parse((await api().get(`/api/products/${product.id}/`)).text)).toMatchObject({ name: 'Crème brûlée ☕' });
+  });
+
   it('answers 405 with Allow for a known path and an unknown method', async () => {
     const res = await api().delete('/api/token/').expect(405);
     expect(res.headers.allow).toBe('POST');
