@@ -4,6 +4,7 @@
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { createApp } from './app';
 import { answerClientErrorsWithProblems } from './http/client-errors';
+import { createHttpServer } from './http/http-server';
 import { startDatabase, stopDatabase } from './bootstrap';
 import { demoAdminAllowed, seedDemoData } from './cli/seed';
 import { assertServingConfig, config } from './config';
@@ -21,7 +22,7 @@ async function main(): Promise<void> {
   const database = await startDatabase();
   if (database.embedded) await seedDemoData();
 
-  const server = createApp().listen(config.port, config.host);
+  const server = createHttpServer(createApp()).listen(config.port, config.host);
   answerClientErrorsWithProblems(server);
   const drain = drainer(server);
   await new Promise<void>((resolve, reject) => server.once('listening', resolve).once('error', reject));
