@@ -43,8 +43,10 @@ HEALTHCHECK --interval=10s --timeout=3s --start-period=30s --retries=3 \
 # SIGTERM drains for SHUTDOWN_DRAIN_SECONDS (5 s), then waits up to 10 s for
 # requests in flight: give the container a stop timeout above 15 s.
 STOPSIGNAL SIGTERM
-# --heap-growing-percent=25: V8 lets the old generation grow 1.25x past what the
+# --heap-growing-percent=15: V8 lets the old generation grow 1.15x past what the
 # last full GC kept instead of up to 4x, so garbage promoted under load is
-# collected sooner: peak RSS under the bench's load 325 -> 180-184 MB with no
-# throughput lost (README "Benchmarks", memory). package.json's start uses it too.
-CMD ["node", "--heap-growing-percent=25", "dist/server.js"]
+# collected sooner: peak RSS under the bench's load 318-345 MB without it,
+# 170-173 MB with it, for 2-6% of CPU (README "Benchmarks", memory; 25 held
+# 166-209 MB until requests got faster, then 201-207). package.json's start
+# uses it too.
+CMD ["node", "--heap-growing-percent=15", "dist/server.js"]
