@@ -3,8 +3,9 @@
 // (LADDER=express-pg), then the same over the Prisma client built from src
 // (LADDER=express-prisma, $queryRaw as products.queries.ts runs it). Each
 // answers exactly what bare-server.ts answers. Nothing here is our server's
-// code path except the Prisma client itself: the point is what Express and
-// Prisma cost before any middleware, validation or logging is added.
+// code path except the Prisma client and the HTTP server it listens with: the
+// point is what Express and Prisma cost before any middleware, validation or
+// logging is added.
 import path from 'node:path';
 import express from 'express';
 import { Pool } from 'pg';
@@ -43,4 +44,9 @@ app.get('/api/products/:id/', async (req, res) => {
   res.setHeader('ETag', `"${row.id}-${new Date(row.updated_at).getTime()}"`);
   res.json(product(row));
 });
-app.listen(Number(env.PORT), env.HOST ?? '127.0.0.1');
+// Served the way src/server.ts serves our app (requests built from Express's
+// own prototypes), so the rungs differ by one layer each and not also by
+// Express's per-request re-parenting, which our server no longer pays.
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { createHttpServer } = require(path.join(env.LADDER_SERVER_DIR!, 'dist/http/http-server.js'));
+createHttpServer(app).listen(Number(env.PORT), env.HOST ?? '127.0.0.1');
