@@ -122,7 +122,7 @@ export class Api {
       const reply = await handler({ body, query, params, headers, user, req } as RouteContext<
         z.output<B>, z.output<Q>, z.output<P>, A, z.output<H>
       >);
-      if (reply.headers) for (const name in reply.headers) res.setHeader(name, reply.headers[name]!);
+      for (const [name, value] of Object.entries(reply.headers ?? {})) res.setHeader(name, value);
       if (reply.body === undefined) res.status(reply.status).end();
       else writeJson(res, reply.status, reply.body instanceof JsonText ? reply.body.text : JSON.stringify(reply.body));
     };

@@ -43,7 +43,7 @@ describe('the HTTP server', () => {
 
   it('answers the shop’s routes as a plain node:http server does', async () => {
     const product = await buildProduct({ name: 'Kettle' });
-    const server = await listening(createHttpServer(createApp()));
+    const running = await listening(createHttpServer(createApp()));
     try {
       const cases: { method: string; path: string; body?: string }[] = [
         { method: 'GET', path: `/api/products/${product.id}/` },
@@ -57,14 +57,14 @@ describe('the HTTP server', () => {
       for (const [i, { method, path, body }] of cases.entries()) {
         // The same request id, so problem documents (which carry it) can be compared whole.
         const headers = { 'x-request-id': `compare-${i}`, ...(body ? { 'Content-Type': 'application/json' } : {}) };
-        const ours = await fetch(server.url + path, { method, body, headers });
+        const ours = await fetch(running.url + path, { method, body, headers });
         const plain = await api()[method.toLowerCase() as 'get'](path).set(headers).send(body);
         const text = await ours.text();
         expect({ path, method, status: ours.status, headers: headersOf(ours.headers), body: text })
           .toEqual({ path, method, status: plain.status, headers: headersOf(plain.headers), body: method === 'HEAD' ? '' : plain.text });
       }
     } finally {
-      await server.close();
+      await running.close();
     }
   });
 });
