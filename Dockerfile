@@ -46,7 +46,9 @@ STOPSIGNAL SIGTERM
 # --heap-growing-percent=15: V8 lets the old generation grow 1.15x past what the
 # last full GC kept instead of up to 4x, so garbage promoted under load is
 # collected sooner: peak RSS under the bench's load 318-345 MB without it,
-# 170-173 MB with it, for 2-6% of CPU (README "Benchmarks", memory; 25 held
-# 166-209 MB until requests got faster, then 201-207). package.json's start
-# uses it too.
-CMD ["node", "--heap-growing-percent=15", "dist/server.js"]
+# 170-173 MB with it, for 2-6% of CPU. --max-semi-space-size=8: the young
+# generation's halves stop at 8 MB instead of 16; once finished requests no
+# longer outlived young GCs (15bfaa8), a list under load peaked at 204 MB with
+# 16 and 157 MB with 8, at the same throughput (README "Benchmarks", memory).
+# package.json's start uses both.
+CMD ["node", "--heap-growing-percent=15", "--max-semi-space-size=8", "dist/server.js"]

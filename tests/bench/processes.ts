@@ -42,7 +42,7 @@ export function serverEnv(databaseUrl: string, port: number, secret: string): Re
 }
 
 /** How production starts node (package.json's start, the Dockerfile): the bench starts our server the same way. */
-export const PRODUCTION_NODE_FLAGS: string[] = ['--heap-growing-percent=15'];
+export const PRODUCTION_NODE_FLAGS: string[] = ['--heap-growing-percent=15', '--max-semi-space-size=8'];
 export const PRODUCTION_MALLOC_ARENA_MAX = '2';
 
 /** `npm run build` in `dir` (the repository, or BENCH_SERVER_DIR: e.g. an export of another commit). */
