@@ -3,7 +3,7 @@
 import http from 'node:http';
 import { db } from '../../src/lib/db';
 import { accessTokenFor, buildProduct, buildUser } from '../support/api';
-import { connectionsRefused, startServerProcess } from '../support/server-process';
+import { connectionsRefused, drainStarted, startServerProcess } from '../support/server-process';
 import { buildCartLine, holdProductLock, waitForLockWaiters } from '../support/shop';
 
 describe('graceful shutdown', () => {
@@ -61,7 +61,7 @@ describe('draining', () => {
       const inFlight = send(`${server.url}/api/orders/checkout/`, { method: 'POST', headers: { Authorization: `Bearer ${access}` } });
       await waitForLockWaiters(1);
       server.signal('SIGTERM');
-      while ((await send(`${server.url}/ready`)).status !== 503) await new Promise((resolve) => setTimeout(resolve, 50));
+      await drainStarted(server);
 
       expect(await send(`${server.url}/api/products/${product.id}/`)).toEqual({ status: 200, connection: 'close' });
       await lock.release();

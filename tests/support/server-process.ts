@@ -70,3 +70,15 @@ export async function connectionsRefused(server: ServerProcess, timeoutMs = 10_0
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
 }
+
+/** Resolves once the server's /ready answers 503 (its drain has started), polling like connectionsRefused. */
+export async function drainStarted(server: ServerProcess, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const ready = await fetch(`${server.url}/ready`);
+    await ready.arrayBuffer();
+    if (ready.status === 503) return;
+    if (Date.now() > deadline) throw new Error(`${server.url}/ready still answers ${ready.status} after ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
