@@ -73,9 +73,9 @@ async function main(): Promise<void> {
  * registry of open responses: a long-lived Set that every response entered
  * and left kept each one (and all its request's objects) alive through
  * young-generation GCs until a full GC. Measured on the product read (lab,
- * 4 interleaved rounds): scavenges paused 3.5-4.0 ms instead of 0.9-1.1 ms,
- * with a mark-compact every ~300 ms instead of none; CPU per read 251 ->
- * 201 us, p99 2.34x -> 1.54x bare's.
+ * interleaved rounds against 71616ba): scavenges paused 3.5-4.0 ms instead of
+ * 0.9-1.1 ms, with a mark-compact every ~300 ms instead of none; CPU per read
+ * 275 -> 232 us, p99 1.94x -> 1.38x bare's (README "Benchmarks").
  */
 function drainer(response: ServerResponse): (ms: number) => Promise<void> {
   let draining = false;

@@ -7,8 +7,8 @@
 // Measured with one route and no database (autocannon, 32 connections): that
 // call alone took Express from about 27,000 to 10,000 req/s, and made every
 // young-generation scavenge keep ~4 MB alive and pause 4-5 ms instead of
-// 0.2 ms, which is most of a product read's p99. Built with the right
-// prototype, the object keeps it, and setPrototypeOf has nothing to change.
+// 0.2 ms. Built with the right prototype, the object keeps it, and
+// setPrototypeOf has nothing to change.
 //
 // Only for an app that mounts no other Express app: a sub-app swaps in its
 // own prototypes (and back), which stays correct but pays the old price.
